@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh clone (Python >= 3.11 and make):
+#   make run   install the locked dependencies, migrate, load content and serve
+#   make test  lint, type-check, check the container files and run the whole test suite
+# Without DATABASE_URL both use an embedded PostgreSQL; with it, that server.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+BIN := .venv/bin
+# Never let uv download an interpreter: the machine's Python is the one we were asked to use.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install run lint typecheck test bench clean
+
+help: ## Show the available targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV) ## Install the locked dependencies into .venv
+	$(UV) sync --locked --python $(PYTHON)
+
+run: install ## Migrate, load the knowledge base and serve on http://127.0.0.1:8000
+	$(BIN)/spotter serve --migrate
+
+lint: install ## ruff, import contracts and the Dockerfile linter
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/hadolint --failure-threshold info Dockerfile
+
+typecheck: install ## mypy --strict over the app, the migrations and the tests
+	$(BIN)/mypy app migrations tests
+
+test: lint typecheck ## Everything CI runs: lint, types and the whole pytest suite
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
+
+clean: ## Remove local environments and caches (keeps the embedded database in .data/)
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage

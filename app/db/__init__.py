@@ -1,0 +1,1 @@
+"""Database plumbing: metadata conventions, the async engine, sessions and the embedded server."""

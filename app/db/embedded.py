@@ -1,0 +1,82 @@
+"""An embedded PostgreSQL (the ``pgserver`` package) for machines without a database server.
+
+Only used when ``DATABASE_URL`` is unset outside production. The server keeps its data in
+``<data_dir>/postgres`` so a second start reuses it, and stops when the last process that
+started it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from app.config import Environment, Settings
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "spotter"
+
+# The server handle must outlive the call: pgserver stops the server when it is collected.
+_servers: dict[Path, Any] = {}
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    """The embedded PostgreSQL could not be started."""
+
+
+def start_embedded_server(data_dir: Path) -> Any:
+    """Start (or attach to) the embedded server kept in ``data_dir`` and return its handle."""
+    data_dir = data_dir.resolve()
+    if data_dir in _servers:
+        return _servers[data_dir]
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and falls back
+            # to a private folder under /tmp, which is what pgserver needs anyway.
+            warnings.filterwarnings("ignore", module="platformdirs")
+            from pgserver.postgres_server import get_server  # noqa: PLC0415 - optional dependency
+    except ImportError as exc:  # pragma: no cover - depends on the install profile
+        msg = (
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed; "
+            "set DATABASE_URL or install the 'embedded' dependency group"
+        )
+        raise EmbeddedDatabaseError(msg) from exc
+    data_dir.mkdir(parents=True, exist_ok=True)
+    logger.info("starting embedded PostgreSQL", extra={"data_dir": str(data_dir)})
+    server = get_server(data_dir, cleanup_mode="stop")
+    _servers[data_dir] = server
+    return server
+
+
+def embedded_database_url(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start the embedded server if needed, make sure ``database`` exists, return its URL."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        msg = f"invalid database name {database!r}"
+        raise EmbeddedDatabaseError(msg)
+    server = start_embedded_server(data_dir)
+    # psql takes plain SQL text; the name was checked above, so interpolating it is safe.
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    uri: str = server.get_uri(database)
+    return uri
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The configured database URL, or the embedded server's when none is configured.
+
+    The result is also exported as ``DATABASE_URL`` so worker processes and Alembic, which
+    read the environment, reach the same server instead of starting their own.
+    """
+    if settings.database_url:
+        return settings.database_url
+    if settings.environment is Environment.PRODUCTION:  # pragma: no cover - settings refuse it
+        msg = "DATABASE_URL must be set in production"
+        raise EmbeddedDatabaseError(msg)
+    url = embedded_database_url(settings.data_dir / "postgres")
+    os.environ["DATABASE_URL"] = url
+    return url

@@ -1,0 +1,48 @@
+"""The async engine: one per process, tuned to fail fast when the database is away."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Settings
+
+ASYNC_DRIVER = "postgresql+asyncpg"
+
+
+def to_async_url(url: str) -> str:
+    """Accept the URL spellings platforms hand out and point them at the asyncpg driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        msg = f"only PostgreSQL is supported, got a {parsed.get_backend_name()!r} URL"
+        raise ValueError(msg)
+    return parsed.set(drivername=ASYNC_DRIVER).render_as_string(hide_password=False)
+
+
+def build_engine(url: str, settings: Settings) -> AsyncEngine:
+    """Create the engine with the connect, pool and statement timeouts from the settings."""
+    return create_async_engine(
+        to_async_url(url),
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+        connect_args={
+            "timeout": settings.db_connect_timeout_s,
+            "server_settings": {
+                "application_name": "spotter",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                # A long lock wait would hold the request hostage: fail, and let the client retry.
+                "lock_timeout": "3000",
+                "idle_in_transaction_session_timeout": "60000",
+            },
+        },
+    )
+
+
+def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: the response is serialised after the commit and must not reload.
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

@@ -1,0 +1,296 @@
+"""RFC 9457 problem details: the error hierarchy, the one renderer, and OpenAPI helpers.
+
+Every error the service answers with — raised by our code, by validation, by routing or by an
+unexpected fault — leaves through :func:`problem_response`, so clients parse one shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "/problems/"
+# How long a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_S = 5
+
+
+class InvalidParam(BaseModel):
+    """One rejected input value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        description="Dotted path of the value, e.g. `limit` or `history.0.sets.2.reps`."
+    )
+    location: str = Field(
+        description="Where the value was sent: `query`, `path`, `header` or `body`."
+    )
+    reason: str = Field(description="Why it was rejected, in plain words.")
+    type: str = Field(description="Machine-readable error kind, e.g. `greater_than_equal`.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object, served as `application/problem+json`."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "No exercise has the slug 'deadlfit'.",
+                    "instance": "/v1/exercises/deadlfit",
+                    "request_id": "6f1c2a0e9b8d4c7fa1e2b3c4d5e6f708",
+                }
+            ]
+        },
+    )
+
+    type: str = Field(default="about:blank", description="URI reference naming the problem type.")
+    title: str = Field(description="Short summary of the problem type.")
+    status: int = Field(description="The HTTP status code of this response.")
+    detail: str | None = Field(default=None, description="What went wrong with this request.")
+    instance: str | None = Field(default=None, description="The request path.")
+    request_id: str | None = Field(default=None, description="Quote it when reporting a problem.")
+    errors: list[InvalidParam] | None = Field(
+        default=None, description="Every rejected value, for validation problems."
+    )
+
+
+class AppError(Exception):
+    """Base of the errors our code raises on purpose; each carries its HTTP status."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extensions = dict(extensions or {})
+
+
+class NotFoundError(AppError):
+    status = 404
+    slug = "not-found"
+
+
+class ConflictError(AppError):
+    status = 409
+    slug = "conflict"
+
+
+class PreconditionFailedError(AppError):
+    status = 412
+    slug = "precondition-failed"
+
+
+class PreconditionRequiredError(AppError):
+    status = 428
+    slug = "precondition-required"
+
+
+class InvalidInputError(AppError):
+    """Input that passes the schema but breaks a rule only the service can check."""
+
+    status = 422
+    slug = "validation-error"
+
+    def __init__(self, detail: str, *, errors: Sequence[InvalidParam] = ()) -> None:
+        super().__init__(detail, extensions={"errors": [e.model_dump() for e in errors]})
+
+
+class ServiceUnavailableError(AppError):
+    status = 503
+    slug = "service-unavailable"
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    slug: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """Render one problem body; the only place error responses are built."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        "title": _title(status),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": correlation_id.get(),
+    }
+    body.update(extensions or {})
+    return JSONResponse(
+        body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def _location_and_name(loc: Sequence[str | int]) -> tuple[str, str]:
+    if not loc:
+        return "body", ""
+    where, *rest = loc
+    return str(where), ".".join(str(part) for part in rest)
+
+
+def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
+    """Turn pydantic's error list into named, located invalid parameters."""
+    params = []
+    for error in errors:
+        location, name = _location_and_name(error.get("loc", ()))
+        reason = str(error.get("msg", "invalid value"))
+        ctx = error.get("ctx") or {}
+        if "expected" in ctx:
+            reason = f"{reason} (allowed: {ctx['expected']})"
+        params.append(
+            InvalidParam(
+                name=name or location,
+                location=location,
+                reason=reason,
+                type=str(error.get("type", "invalid")),
+            )
+        )
+    return params
+
+
+def _describe(params: Sequence[InvalidParam]) -> str:
+    shown = "; ".join(f"{p.location} '{p.name}': {p.reason}" for p in params[:3])
+    more = f" (and {len(params) - 3} more)" if len(params) > 3 else ""
+    return f"Invalid request: {shown}{more}."
+
+
+async def _handle_app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
+    return problem_response(
+        request,
+        exc.status,
+        exc.detail,
+        slug=exc.slug,
+        headers=exc.headers,
+        extensions=exc.extensions,
+    )
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    params = invalid_params(exc.errors())
+    return problem_response(
+        request,
+        422,
+        _describe(params),
+        slug="validation-error",
+        extensions={"errors": [p.model_dump() for p in params]},
+    )
+
+
+async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    detail = exc.detail if exc.detail != _title(exc.status_code) else None
+    if exc.status_code == 404 and detail is None:
+        detail = f"Nothing is served at {request.url.path}."
+    if exc.status_code == 405 and detail is None:
+        allowed = (exc.headers or {}).get("Allow", "")
+        detail = f"{request.method} is not allowed here; allowed: {allowed}."
+    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Losing the database is an outage of a dependency, not a bug: answer 503 so clients and
+    # load balancers retry, and keep the driver's message out of the body.
+    logger.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
+    return problem_response(
+        request,
+        503,
+        "The database is unreachable right now; retry shortly.",
+        slug="service-unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
+async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services check the rules they know; a constraint that still fires (a race between two
+    # writers, most often) means the request conflicts with stored data, not that we broke.
+    logger.info("integrity error: %s", type(exc).__name__)
+    return problem_response(
+        request,
+        409,
+        "The request conflicts with data stored meanwhile; reload and try again.",
+        slug="conflict",
+    )
+
+
+# Errors that mean "the database went away or is too slow", not "the query is wrong".
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    asyncio.TimeoutError,
+    OSError,
+)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Route every error class to the problem renderer."""
+    app.add_exception_handler(AppError, _handle_app_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_error)
+    app.add_exception_handler(sa_exc.IntegrityError, _handle_integrity_error)
+    for error in DATABASE_UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, _handle_database_unavailable)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries documenting the given statuses as problem bodies."""
+    descriptions = {
+        400: "The request is malformed.",
+        401: "Missing or invalid credentials.",
+        403: "The credentials do not allow this.",
+        404: "No such resource.",
+        409: "The request conflicts with the current state.",
+        412: "The resource changed since the given ETag.",
+        413: "The request body is too large.",
+        422: "A value in the request is invalid; `errors` names each one.",
+        428: "This request must be conditional (send If-Match).",
+        429: "Too many requests; see Retry-After.",
+        503: "The database is unreachable; see Retry-After.",
+    }
+    return {
+        status: {
+            "description": descriptions.get(status, _title(status)),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,58 @@
+"""Alembic environment: async, bound to the URL the caller chose (or the settings')."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import app.db.models  # noqa: F401 - registers every table on the metadata
+from app.config import get_settings
+from app.db.base import metadata
+from app.db.embedded import resolve_database_url
+from app.db.engine import to_async_url
+
+config = context.config
+
+
+def database_url() -> str:
+    url = config.attributes.get("database_url")
+    if isinstance(url, str):
+        return url
+    return resolve_database_url(get_settings())
+
+
+def run_migrations(connection: Connection) -> None:
+    # A migration that waits on a lock held by live traffic should fail, not stall the API.
+    connection.exec_driver_sql("SET lock_timeout = '5s'")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
+        compare_server_default=True,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations() -> None:
+    engine = create_async_engine(to_async_url(database_url()))
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(
+        url=to_async_url(database_url()), target_metadata=metadata, literal_binds=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(run_async_migrations())

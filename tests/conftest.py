@@ -1,0 +1,168 @@
+"""Shared fixtures: a real PostgreSQL database per test run, built by the migrations.
+
+The server is the one ``DATABASE_URL`` names, or an embedded one started for the run. The run
+creates its own uniquely named databases on it and drops them at the end, so it never touches
+data it did not create. Each API test runs inside an outer transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.config import Environment, LogFormat, Settings
+from app.db import migrations
+from app.db.embedded import start_embedded_server
+from app.db.session import get_session
+from app.main import create_app
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain libpq-style DSN asyncpg accepts, from any of our URL spellings."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A maintenance-database URL on the server the run uses."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        return configured
+    server = start_embedded_server(tmp_path_factory.mktemp("embedded-postgres"))
+    url: str = server.get_uri("postgres")
+    return url
+
+
+DatabaseFactory = Callable[[], str]
+
+
+@pytest.fixture(scope="session")
+def database_factory(server_url: str) -> Iterator[DatabaseFactory]:
+    """Creates empty, uniquely named databases; drops every one of them after the run."""
+    created: list[str] = []
+
+    async def _execute(sql: str) -> None:
+        connection = await asyncpg.connect(asyncpg_dsn(server_url), timeout=10)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    def create() -> str:
+        name = f"spotter_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_execute(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    for name in created:
+        asyncio.run(_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(database_factory: DatabaseFactory) -> str:
+    """The run's main database, migrated to the newest revision."""
+    url = database_factory()
+    migrations.upgrade(url)
+    return url
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "environment": Environment.TEST,
+        "log_format": LogFormat.CONSOLE,
+        "readiness_timeout_s": 0.8,
+        "db_connect_timeout_s": 1.0,
+        "db_pool_timeout_s": 1.0,
+    }
+    values.update(overrides)
+    # model_validate skips the environment and .env: a test's settings are exactly these.
+    return Settings.model_validate(values)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """One application for the run, with its lifespan (engine) started."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside an outer transaction that is rolled back after the test.
+
+    ``create_savepoint`` turns the request's commit into a savepoint release, so the code
+    under test commits as usual and the test still leaves nothing behind.
+    """
+    async with app.state.engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+def asgi_client(app: FastAPI) -> httpx.AsyncClient:
+    # raise_app_exceptions=False: an unexpected error must come back as a 500 problem, as it
+    # would over the network, not as an exception inside the test.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client whose requests share the test's rolled-back transaction."""
+
+    async def session_override() -> AsyncIterator[AsyncSession]:
+        try:
+            yield db_session
+        except BaseException:
+            await db_session.rollback()
+            raise
+        await db_session.commit()
+
+    app.dependency_overrides[get_session] = session_override
+    try:
+        async with asgi_client(app) as http:
+            yield http
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only shared material beside the repository (article, datasets, schemas).
+
+    Absent on a developer's machine it skips the tests that need it; absent in CI it fails
+    them, because there it is always supposed to be present.
+    """
+    if SHARED_DIR.is_dir():
+        return SHARED_DIR
+    message = f"shared material not found at {SHARED_DIR}"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{message} (required under CI=true)")
+    pytest.skip(message)
