@@ -60,7 +60,10 @@ async def get_readiness(request: Request) -> Readiness | JSONResponse:
                 await connection.execute(text("SELECT 1"))
     except DATABASE_UNAVAILABLE_ERRORS as exc:
         logger.warning("readiness check failed: %s", type(exc).__name__)
-        raise ServiceUnavailableError(
-            f"The database did not answer within {timeout:g} s.", headers={"Retry-After": "5"}
-        ) from exc
+        detail = (
+            f"The database did not answer within {timeout:g} s."
+            if isinstance(exc, TimeoutError)
+            else "The database refused or dropped the connection."
+        )
+        raise ServiceUnavailableError(detail, headers={"Retry-After": "5"}) from exc
     return Readiness()

@@ -62,6 +62,8 @@ async def test_readiness_fails_fast_and_recovers(
         body = response.json()
         assert body["status"] == 503
         assert body["type"] == "/problems/service-unavailable"
+        expected = "did not answer within 0.8 s" if fault is Mode.HANG else "refused or dropped"
+        assert expected in str(body["detail"])
         assert elapsed < 1.0, f"readiness took {elapsed:.2f} s to fail"
 
         liveness, elapsed = await _timed_get(client, "/healthz")
