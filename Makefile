@@ -29,7 +29,7 @@ install: $(UV) ## Install the locked dependencies into .venv
 	$(UV) sync --locked --python $(PYTHON)
 
 run: install ## Migrate, load the knowledge base and serve on http://127.0.0.1:8000
-	$(BIN)/spotter serve --migrate
+	$(BIN)/spotter serve --migrate --load-content
 
 lint: install ## ruff, import contracts and the Dockerfile linter
 	$(BIN)/ruff check .

@@ -6,6 +6,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app import __version__
+from app.anatomy.router import router as anatomy_router
+from app.exercises.router import router as exercises_router
+from app.search.router import router as search_router
+from app.tips.router import router as tips_router
 
 router = APIRouter(prefix="/v1")
 
@@ -22,3 +26,7 @@ async def get_api_index() -> ApiIndex:
     """Names the API and its version and points to its documentation; a cheap way for a client
     to check it is talking to Spotter v1."""
     return ApiIndex(name="Spotter", version=__version__, docs="/docs", openapi="/openapi.json")
+
+
+for domain_router in (exercises_router, anatomy_router, tips_router, search_router):
+    router.include_router(domain_router)

@@ -169,8 +169,14 @@ def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
     """Turn pydantic's error list into named, located invalid parameters."""
     params = []
     for error in errors:
-        location, name = _location_and_name(error.get("loc", ()))
+        loc = list(error.get("loc", ()))
+        if loc and loc[0] != "body" and isinstance(loc[-1], int):
+            # A repeated query parameter: name the parameter, and quote the bad value below.
+            loc.pop()
+        location, name = _location_and_name(loc)
         reason = str(error.get("msg", "invalid value"))
+        if location != "body" and "input" in error and error["input"] is not None:
+            reason = f"{error['input']!r}: {reason}"
         ctx = error.get("ctx") or {}
         if "expected" in ctx:
             reason = f"{reason} (allowed: {ctx['expected']})"

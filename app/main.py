@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
 from app.errors import Problem, problem_responses, register_error_handlers
+from app.knowledge.http import NotModifiedError, not_modified_handler
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
 
 DESCRIPTION = """
@@ -27,6 +28,10 @@ bodies. Every response carries an `X-Request-ID` header; quote it when reporting
 """
 
 TAGS = [
+    {"name": "exercises", "description": "The exercise catalog: filters, details, alternatives."},
+    {"name": "anatomy", "description": "Muscles and the joint actions they perform."},
+    {"name": "guidance", "description": "Tips, benefits, strategies by level, and routines."},
+    {"name": "search", "description": "One search box over the whole knowledge base."},
     {"name": "meta", "description": "About the API itself."},
     {"name": "operations", "description": "Probes for orchestrators and load balancers."},
 ]
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
 
     register_error_handlers(app)
+    app.add_exception_handler(NotModifiedError, not_modified_handler)
     app.include_router(health.router)
     app.include_router(api.router)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.sql.sqltypes import AutoString
 
 import app.db.models  # noqa: F401 - registers every table on the metadata
 from app.config import get_settings
@@ -24,6 +27,13 @@ def database_url() -> str:
     return resolve_database_url(get_settings())
 
 
+def render_item(type_: str, obj: object, _context: AutogenContext) -> str | Literal[False]:
+    """Render SQLModel's AutoString as plain ``sa.String`` so revisions need no sqlmodel import."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
 def run_migrations(connection: Connection) -> None:
     # A migration that waits on a lock held by live traffic should fail, not stall the API.
     connection.exec_driver_sql("SET lock_timeout = '5s'")
@@ -32,6 +42,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=metadata,
         compare_type=True,
         compare_server_default=True,
+        render_item=render_item,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

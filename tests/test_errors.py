@@ -85,7 +85,7 @@ async def test_validation_error_names_the_parameter(probe_client: httpx.AsyncCli
         {
             "name": "limit",
             "location": "query",
-            "reason": "Input should be less than or equal to 100",
+            "reason": "'1000': Input should be less than or equal to 100",
             "type": "less_than_equal",
         }
     ]

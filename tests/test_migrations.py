@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 
 from app.db import migrations
-from app.db.base import metadata
+from app.db.models import metadata
 from tests.conftest import DatabaseFactory, asyncpg_dsn
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
 # Explicit constraint names make migrations reproducible and reversible: without them
@@ -40,4 +42,25 @@ class TimestampMixin(SQLModel):
             "onupdate": sa.func.now(),
             "nullable": False,
         },
+    )
+
+
+def text_array_column() -> Any:
+    """A non-null ``text[]`` column, empty by default."""
+    return sa.Column(ARRAY(sa.Text()), nullable=False, server_default=sa.text("'{}'"))
+
+
+def jsonb_column() -> Any:
+    """The validated item as JSON: what the API embeds, kept whole so nothing is lost."""
+    return sa.Column(JSONB(), nullable=False, server_default=sa.text("'{}'::jsonb"))
+
+
+def tsvector_column() -> Any:
+    """Full-text search vector, written by the service that writes the row."""
+    return sa.Column(TSVECTOR(), nullable=True)
+
+
+def gin_indexes(table: str, *columns: str) -> tuple[sa.Index, ...]:
+    return tuple(
+        sa.Index(f"ix_{table}_{column}_gin", column, postgresql_using="gin") for column in columns
     )

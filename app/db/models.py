@@ -6,6 +6,26 @@ migrations do not know about.
 
 from __future__ import annotations
 
+from app.anatomy.models import JointAction, Muscle, MuscleFunction
 from app.db.base import metadata
+from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
+from app.knowledge.models import ContentRevision, Source
+from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
 
-__all__ = ["metadata"]
+__all__ = [
+    "AnatomyNote",
+    "Benefit",
+    "ContentRevision",
+    "Equipment",
+    "Exercise",
+    "ExerciseJointAction",
+    "ExerciseMuscle",
+    "JointAction",
+    "Muscle",
+    "MuscleFunction",
+    "Routine",
+    "Source",
+    "Strategy",
+    "Tip",
+    "metadata",
+]

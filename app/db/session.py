@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,3 +28,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def run_sql(session: AsyncSession, sql: str, **params: Any) -> CursorResult[*tuple[Any, ...]]:
+    """Run a textual statement in the session's transaction.
+
+    SQLModel's ``exec`` takes ORM statements only and its ``execute`` is deprecated; going
+    through the session's connection keeps the same transaction with full typing.
+    """
+    return await run_statement(session, text(sql), **params)
+
+
+async def run_statement(
+    session: AsyncSession, statement: Executable, **params: Any
+) -> CursorResult[*tuple[Any, ...]]:
+    """Run any Core statement (e.g. a wide ``select`` SQLModel's typed ``exec`` cannot take)
+    in the session's transaction."""
+    connection = await session.connection()
+    return await connection.execute(statement, params)

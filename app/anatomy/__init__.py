@@ -1,0 +1,1 @@
+"""Anatomy: muscles and the joint actions they perform."""

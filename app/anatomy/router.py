@@ -1,0 +1,94 @@
+"""Anatomy endpoints. Detail routes also list exercises, via the exercises service: the
+router composes domains so that anatomy's own service never depends on exercises."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.anatomy import service
+from app.anatomy.schemas import (
+    ExercisesByRole,
+    JointActionDetail,
+    JointActionSummary,
+    MuscleDetail,
+    MuscleSummary,
+)
+from app.content.schema import BodyView, Joint, MuscleGroup
+from app.db.session import SessionDep
+from app.errors import problem_responses
+from app.exercises.schemas import MuscleRole
+from app.exercises.service import exercises_training_joint_action, exercises_training_muscle
+from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugPath
+
+router = APIRouter(tags=["anatomy"], dependencies=[ConditionalGet])
+
+
+@router.get(
+    "/muscles",
+    summary="List muscles",
+    response_model=list[MuscleSummary],
+    responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
+)
+async def list_muscles(
+    session: SessionDep,
+    group: Annotated[MuscleGroup | None, Query(description="Only this muscle group.")] = None,
+    view: Annotated[
+        BodyView | None, Query(description="Only muscles shown on this body view.")
+    ] = None,
+) -> list[MuscleSummary]:
+    """Every muscle in the knowledge base, by group then name, with the gym names people use
+    for it (`lats`, `traps`, `rear delts`)."""
+    return await service.list_muscles(
+        session, group=group.value if group else None, view=view.value if view else None
+    )
+
+
+@router.get(
+    "/muscles/{slug}",
+    summary="Get a muscle",
+    response_model=MuscleDetail,
+    responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
+)
+async def get_muscle(slug: SlugPath, session: SessionDep) -> MuscleDetail:
+    """A muscle with its functions (the joint actions it performs and its role in each), its
+    parts, and the exercises that train it as a primary or secondary mover."""
+    row = await service.get_muscle_row(session, slug)
+    assert row.id is not None  # noqa: S101 - a stored row has an id
+    by_role = await exercises_training_muscle(session, row.id)
+    exercises = ExercisesByRole(
+        primary=by_role[MuscleRole.PRIMARY], secondary=by_role[MuscleRole.SECONDARY]
+    )
+    return await service.get_muscle_detail(session, row, exercises)
+
+
+@router.get(
+    "/joint-actions",
+    summary="List joint actions",
+    response_model=list[JointActionSummary],
+    responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
+)
+async def list_joint_actions(
+    session: SessionDep,
+    joint: Annotated[Joint | None, Query(description="Only actions of this joint.")] = None,
+) -> list[JointActionSummary]:
+    """The movements joints make (shoulder extension, scapular retraction...), each described
+    in plain language."""
+    return await service.list_joint_actions(session, joint=joint.value if joint else None)
+
+
+@router.get(
+    "/joint-actions/{slug}",
+    summary="Get a joint action",
+    response_model=JointActionDetail,
+    responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
+)
+async def get_joint_action(slug: SlugPath, session: SessionDep) -> JointActionDetail:
+    """A joint action with the muscles that perform it (prime movers first) and the exercises
+    that train it."""
+    row = await service.get_joint_action_row(session, slug)
+    assert row.id is not None  # noqa: S101
+    return await service.get_joint_action_detail(
+        session, row, await exercises_training_joint_action(session, row.id)
+    )

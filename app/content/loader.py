@@ -1,0 +1,308 @@
+"""Load the validated content files into PostgreSQL: upsert by slug, idempotently.
+
+Curated rows belong to the files: a row whose file item changed is updated, one whose item
+disappeared is deleted, and an unchanged item is not written at all, so loading twice changes
+nothing (not even ``updated_at``) and the content revision moves only when content moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, or_
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.anatomy.models import JointAction, Muscle, MuscleFunction
+from app.content.schema import ContentBundle
+from app.content.schema import Exercise as ExerciseItem
+from app.content.schema import Muscle as MuscleItem
+from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
+from app.knowledge.models import Origin, Source
+from app.knowledge.service import bump_revision, lock_content, refresh_search_vectors
+from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
+
+RowT = TypeVar("RowT", bound=SQLModel)
+ItemT = TypeVar("ItemT")
+
+
+@dataclass
+class KindSummary:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+
+@dataclass
+class LoadSummary:
+    kinds: dict[str, KindSummary] = field(default_factory=dict)
+    revision: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return any(kind.changed for kind in self.kinds.values())
+
+
+@dataclass(frozen=True)
+class _Synced:
+    """Rows by slug after a sync, and the slugs whose rows were written."""
+
+    rows: dict[str, Any]
+    written: set[str]
+
+
+async def _sync(
+    session: AsyncSession,
+    model: type[Any],
+    items: Sequence[ItemT],
+    values: Callable[[ItemT], dict[str, Any]],
+    summary: KindSummary,
+) -> _Synced:
+    """Make the curated rows of ``model`` equal to ``items``, writing only what differs."""
+    wanted = {row["slug"]: row for row in map(values, items)}
+    # Curated rows, plus any row (imported, API-made) whose slug a curated item now claims:
+    # the files are the source of truth for curated slugs.
+    result = await session.exec(
+        select(model).where(or_(col(model.origin) == Origin.CURATED, col(model.slug).in_(wanted)))
+    )
+    existing = {row.slug: row for row in result.all()}
+    written: set[str] = set()
+    for slug, row_values in wanted.items():
+        row = existing.get(slug)
+        if row is None:
+            row = model(origin=Origin.CURATED, **row_values)
+            session.add(row)
+            existing[slug] = row
+            summary.created.append(slug)
+            written.add(slug)
+        elif row.origin != Origin.CURATED or any(
+            getattr(row, key) != value for key, value in row_values.items()
+        ):
+            for key, value in row_values.items():
+                setattr(row, key, value)
+            row.origin = Origin.CURATED
+            summary.updated.append(slug)
+            written.add(slug)
+        else:
+            summary.unchanged += 1
+    for slug in [
+        s for s, row in existing.items() if s not in wanted and row.origin == Origin.CURATED
+    ]:
+        await session.delete(existing.pop(slug))
+        summary.deleted.append(slug)
+    await session.flush()
+    return _Synced(rows=existing, written=written)
+
+
+async def _replace_links(
+    session: AsyncSession,
+    link_model: type[SQLModel],
+    owner_column: str,
+    owners: Mapping[int, Sequence[dict[str, Any]]],
+) -> None:
+    """Rewrite the link rows of the given owners (only those whose item changed)."""
+    if not owners:
+        return
+    table = link_model.__table__  # type: ignore[attr-defined]
+    await session.exec(delete(table).where(table.c[owner_column].in_(list(owners))))
+    rows = [link for links in owners.values() for link in links]
+    if rows:
+        await session.exec(insert(table).values(rows))
+
+
+def _document(item: Any) -> dict[str, Any]:
+    document: dict[str, Any] = item.model_dump(mode="json")
+    return document
+
+
+async def load_bundle(session: AsyncSession, bundle: ContentBundle) -> LoadSummary:
+    """Upsert ``bundle`` into the database in the caller's transaction."""
+    await lock_content(session)
+    summary = LoadSummary()
+
+    def kind(name: str) -> KindSummary:
+        return summary.kinds.setdefault(name, KindSummary())
+
+    await _sync(
+        session,
+        Source,
+        bundle.sources,
+        lambda s: {"slug": s.slug, "title": s.title, "document": _document(s)},
+        kind("sources"),
+    )
+    actions = await _sync(
+        session,
+        JointAction,
+        bundle.joint_actions,
+        lambda a: {
+            "slug": a.slug,
+            "name": a.name,
+            "joint": a.joint.value,
+            "aliases": list(a.aliases),
+            "document": _document(a),
+        },
+        kind("joint_actions"),
+    )
+    muscles = await _sync(session, Muscle, bundle.muscles, _muscle_values, kind("muscles"))
+    await _replace_links(
+        session,
+        MuscleFunction,
+        "muscle_id",
+        {
+            muscles.rows[m.slug].id: [
+                {
+                    "muscle_id": muscles.rows[m.slug].id,
+                    "joint_action_id": actions.rows[f.joint_action].id,
+                    "role": f.role.value,
+                }
+                for f in m.functions
+            ]
+            for m in bundle.muscles
+            # Joint-action ids survive updates, so only a changed muscle needs new links.
+            if m.slug in muscles.written
+        },
+    )
+    await _sync(
+        session,
+        Equipment,
+        bundle.equipment,
+        lambda e: {"slug": e.slug, "name": e.name, "document": _document(e)},
+        kind("equipment"),
+    )
+    exercises = await _sync(
+        session, Exercise, bundle.exercises, _exercise_values, kind("exercises")
+    )
+    changed_exercises = [e for e in bundle.exercises if e.slug in exercises.written]
+    await _replace_links(
+        session,
+        ExerciseMuscle,
+        "exercise_id",
+        {
+            exercises.rows[e.slug].id: [
+                {
+                    "exercise_id": exercises.rows[e.slug].id,
+                    "muscle_id": muscles.rows[m.muscle].id,
+                    "role": m.role.value,
+                }
+                for m in e.muscles
+            ]
+            for e in changed_exercises
+        },
+    )
+    await _replace_links(
+        session,
+        ExerciseJointAction,
+        "exercise_id",
+        {
+            exercises.rows[e.slug].id: [
+                {"exercise_id": exercises.rows[e.slug].id, "joint_action_id": actions.rows[a].id}
+                for a in e.joint_actions
+            ]
+            for e in changed_exercises
+        },
+    )
+    tips = await _sync(
+        session,
+        Tip,
+        bundle.tips,
+        lambda t: {
+            "slug": t.slug,
+            "title": t.title,
+            "category": t.category.value,
+            "levels": [level.value for level in t.levels],
+            "exercises": list(t.exercises),
+            "muscles": list(t.muscles),
+            "document": _document(t),
+        },
+        kind("tips"),
+    )
+    await _sync(
+        session,
+        Benefit,
+        bundle.benefits,
+        lambda b: {"slug": b.slug, "title": b.title, "document": _document(b)},
+        kind("benefits"),
+    )
+    await _sync(
+        session,
+        AnatomyNote,
+        bundle.anatomy_notes,
+        lambda n: {"slug": n.slug, "title": n.title, "document": _document(n)},
+        kind("anatomy_notes"),
+    )
+    await _sync(
+        session,
+        Strategy,
+        bundle.strategies,
+        lambda s: {
+            "slug": s.slug,
+            "level": s.level.value,
+            "title": s.title,
+            "document": _document(s),
+        },
+        kind("strategies"),
+    )
+    await _sync(
+        session,
+        Routine,
+        bundle.routines,
+        lambda r: {
+            "slug": r.slug,
+            "name": r.name,
+            "level": r.level.value,
+            "document": _document(r),
+        },
+        kind("routines"),
+    )
+
+    for table, synced in (
+        ("joint_action", actions),
+        ("muscle", muscles),
+        ("exercise", exercises),
+        ("tip", tips),
+    ):
+        await refresh_search_vectors(
+            session, table, [synced.rows[slug].id for slug in synced.written]
+        )
+    if summary.changed:
+        summary.revision = await bump_revision(session, bundle.fingerprint)
+    return summary
+
+
+def _muscle_values(m: MuscleItem) -> dict[str, Any]:
+    return {
+        "slug": m.slug,
+        "name": m.name,
+        "muscle_group": m.group.value,
+        "region": m.region.value if m.region else None,
+        "parent_slug": m.parent,
+        "view": m.view.value,
+        "aliases": list(m.aliases),
+        "document": _document(m),
+    }
+
+
+def _exercise_values(e: ExerciseItem) -> dict[str, Any]:
+    return {
+        "slug": e.slug,
+        "name": e.name,
+        "aliases": list(e.aliases),
+        "category": e.category.value,
+        "mechanic": e.mechanic.value,
+        "force": e.force.value,
+        "pattern": e.pattern.value,
+        "side": e.side.value,
+        "level": e.level.value,
+        "loading": e.loading.value,
+        "axial_heavy": e.axial_heavy,
+        "top_pick_rank": e.top_pick_rank,
+        "equipment": list(e.equipment),
+        "document": _document(e),
+    }

@@ -1,0 +1,657 @@
+"""Pydantic models for the knowledge-base data files (``app/content/data``).
+
+Every file is YAML whose top level is a **list of items** of one kind; the loader in
+:mod:`app.content.files` validates each item against the model below, then checks every
+cross-reference between files. Models are frozen and forbid unknown fields, so a typo in a field
+name is an error rather than silently ignored data.
+
+Conventions shared by all models:
+
+* ``slug`` is the stable identifier clients, the recommender and the database loader (upsert by
+  slug) use. Lowercase words joined by single hyphens (:data:`SLUG_PATTERN`).
+* ``sources`` lists :class:`Source` slugs. Every item derived from the source article credits
+  :data:`ARTICLE_SOURCE_SLUG`.
+* Closed vocabularies are ``StrEnum`` classes; their values are what the files and the API use.
+* List order is meaningful where it says so (instructions are numbered by position, ladder steps
+  and routine days are in training order); otherwise the loader sorts items by slug.
+* **No equipment** is modelled as an empty ``equipment`` list; there is deliberately no
+  ``body-only`` equipment item, so "only what I own" filtering is a plain subset test and
+  "no equipment" is ``equipment == []``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ARTICLE_SOURCE_SLUG = "king-of-the-gym-back-training"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=64)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Url = Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=300)]
+Count = Annotated[int, Field(strict=True, ge=1, le=100)]
+
+
+def _no_duplicates(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dup: list[str] = []
+    for value in values:
+        key = str(value).casefold()
+        if key in seen and value not in dup:
+            dup.append(value)
+        seen.add(key)
+    if dup:
+        msg = f"duplicate entries: {', '.join(str(d) for d in dup)}"
+        raise ValueError(msg)
+    return values
+
+
+SlugList = Annotated[list[Slug], AfterValidator(_no_duplicates)]
+AliasList = Annotated[list[Alias], AfterValidator(_no_duplicates)]
+Reps = Annotated[int, Field(strict=True, ge=1, le=100)]
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class Joint(StrEnum):
+    SHOULDER = "shoulder"
+    SCAPULA = "scapula"
+    SPINE = "spine"
+    ELBOW = "elbow"
+    WRIST = "wrist"
+    HIP = "hip"
+    KNEE = "knee"
+    ANKLE = "ankle"
+
+
+class Plane(StrEnum):
+    SAGITTAL = "sagittal"
+    FRONTAL = "frontal"
+    TRANSVERSE = "transverse"
+
+
+class MuscleGroup(StrEnum):
+    BACK = "back"
+    CHEST = "chest"
+    SHOULDERS = "shoulders"
+    ARMS = "arms"
+    CORE = "core"
+    LEGS = "legs"
+
+
+class Region(StrEnum):
+    NECK = "neck"
+    UPPER_BACK = "upper-back"
+    MIDDLE_BACK = "middle-back"
+    LOWER_BACK = "lower-back"
+    CHEST = "chest"
+    SHOULDER = "shoulder"
+    UPPER_ARM = "upper-arm"
+    FOREARM = "forearm"
+    ABDOMEN = "abdomen"
+    HIP = "hip"
+    THIGH = "thigh"
+    LOWER_LEG = "lower-leg"
+
+
+class BodyView(StrEnum):
+    """The body chart (front or back) on which the muscle is drawn."""
+
+    FRONT = "front"
+    BACK = "back"
+
+
+class FunctionRole(StrEnum):
+    """How a muscle contributes to a joint action."""
+
+    PRIME_MOVER = "prime_mover"
+    SYNERGIST = "synergist"
+    STABILIZER = "stabilizer"
+
+
+class MuscleRole(StrEnum):
+    """How much an exercise trains a muscle; the recommender credits primary 1.0, secondary 0.5."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class Category(StrEnum):
+    """Broad exercise category (the values third-party datasets such as free-exercise-db use)."""
+
+    STRENGTH = "strength"
+    POWERLIFTING = "powerlifting"
+    OLYMPIC_WEIGHTLIFTING = "olympic_weightlifting"
+    STRONGMAN = "strongman"
+    PLYOMETRICS = "plyometrics"
+    STRETCHING = "stretching"
+    CARDIO = "cardio"
+
+
+class Mechanic(StrEnum):
+    COMPOUND = "compound"
+    ISOLATION = "isolation"
+
+
+class Force(StrEnum):
+    PULL = "pull"
+    PUSH = "push"
+    STATIC = "static"
+
+
+class Pattern(StrEnum):
+    VERTICAL_PULL = "vertical_pull"
+    HORIZONTAL_PULL = "horizontal_pull"
+    HINGE = "hinge"
+    BACK_EXTENSION = "back_extension"
+    HORIZONTAL_PUSH = "horizontal_push"
+    VERTICAL_PUSH = "vertical_push"
+    SQUAT = "squat"
+    ISOLATION = "isolation"
+
+
+class Side(StrEnum):
+    """Which side of the back/front balance (recommender R7) the exercise's sets count toward."""
+
+    BACK = "back"
+    FRONT = "front"
+    OTHER = "other"
+
+
+class Level(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class Loading(StrEnum):
+    """How the load is measured, which decides the recommender's loadable increments."""
+
+    BARBELL = "barbell"
+    DUMBBELL = "dumbbell"
+    MACHINE = "machine"
+    CABLE = "cable"
+    BODYWEIGHT = "bodyweight"
+    WEIGHTED_BODYWEIGHT = "weighted_bodyweight"
+    ASSISTED = "assisted"
+
+
+BODYWEIGHT_LOADINGS = frozenset(
+    {Loading.BODYWEIGHT, Loading.WEIGHTED_BODYWEIGHT, Loading.ASSISTED},
+)
+
+
+class TipCategory(StrEnum):
+    TECHNIQUE = "technique"
+    POSTURE = "posture"
+    PROGRAMMING = "programming"
+    SAFETY = "safety"
+
+
+class ModificationKind(StrEnum):
+    """The article's four ways to push a stalled back further (recommender R6), in its order."""
+
+    ADD_SETS = "ADD_SETS"
+    LOAD_UP = "LOAD_UP"
+    REPS_UP = "REPS_UP"
+    FAILURE_FINAL_SET = "FAILURE_FINAL_SET"
+
+
+class VariantCode(StrEnum):
+    A = "a"
+    B = "b"
+
+
+class SourceKind(StrEnum):
+    ARTICLE = "article"
+    BOOK = "book"
+    WEBSITE = "website"
+    FORUM_POST = "forum_post"
+
+
+class RoutineKind(StrEnum):
+    """``established``: a published program a beginner may choose as is (article: choose, don't
+    invent). ``template``: an editorial template, e.g. the intermediate back day."""
+
+    ESTABLISHED = "established"
+    TEMPLATE = "template"
+
+
+class RoutineProfile(StrEnum):
+    """The recommender's ``routine_profile`` a routine corresponds to (spec §2, §5.1)."""
+
+    STRONGLIFTS = "stronglifts"
+    STARTING_STRENGTH = "starting_strength"
+    BBR = "bbr"
+    PPL = "ppl"
+    GZCLP = "gzclp"
+
+
+# --------------------------------------------------------------------------- base
+
+
+class ContentModel(BaseModel):
+    """Base for every content model: frozen, unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(ContentModel):
+    """Where content comes from. ``sources.yaml``."""
+
+    slug: Slug
+    title: Name
+    author: Name
+    kind: SourceKind
+    publisher: Name | None = None
+    url: Url | None = None
+    year: Annotated[int, Field(strict=True, ge=1900, le=2100)] | None = None
+    notes: Text | None = None
+
+
+# --------------------------------------------------------------------------- anatomy
+
+
+class JointAction(ContentModel):
+    """A movement of one joint, e.g. shoulder extension. ``joint_actions.yaml``."""
+
+    slug: Slug
+    name: Name
+    joint: Joint
+    plane: Plane
+    aliases: AliasList = Field(default_factory=list, max_length=10)
+    description: Text
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+
+class MuscleFunction(ContentModel):
+    """A muscle's contribution to a joint action."""
+
+    joint_action: Slug
+    role: FunctionRole
+    note: ShortText | None = None
+
+
+class Muscle(ContentModel):
+    """A muscle, head or fibre part. ``muscles.yaml``.
+
+    ``parent`` links a head or fibre part to its whole muscle (one level deep: a parent has no
+    parent). Parents carry the functions of the whole muscle; parts carry their own.
+    """
+
+    slug: Slug
+    name: Name
+    aliases: AliasList = Field(default_factory=list, max_length=15)
+    group: MuscleGroup
+    region: Region | None = None
+    parent: Slug | None = None
+    view: BodyView
+    description: Text
+    functions: list[MuscleFunction] = Field(min_length=1, max_length=12)
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+    @field_validator("functions")
+    @classmethod
+    def _one_function_per_action(cls, functions: list[MuscleFunction]) -> list[MuscleFunction]:
+        _no_duplicates([f.joint_action for f in functions])
+        return functions
+
+
+class AnatomyNote(ContentModel):
+    """A piece of explanatory anatomy (what the back does, posture). ``anatomy_notes.yaml``."""
+
+    slug: Slug
+    title: Name
+    summary: ShortText
+    body: LongText
+    points: list[Text] = Field(default_factory=list, max_length=12)
+    muscles: SlugList = Field(default_factory=list, max_length=30)
+    joint_actions: SlugList = Field(default_factory=list, max_length=30)
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+
+# --------------------------------------------------------------------------- equipment
+
+
+class Equipment(ContentModel):
+    """A piece of gym equipment. ``equipment.yaml``. See the module docstring on "no equipment"."""
+
+    slug: Slug
+    name: Name
+    aliases: AliasList = Field(default_factory=list, max_length=10)
+    description: ShortText
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+class ExerciseMuscle(ContentModel):
+    muscle: Slug
+    role: MuscleRole
+
+
+class CommonMistake(ContentModel):
+    mistake: ShortText
+    why: Text
+    fix: Text
+
+
+class RepRange(ContentModel):
+    low: Reps
+    high: Reps
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.low > self.high:
+            msg = f"low ({self.low}) must not exceed high ({self.high})"
+            raise ValueError(msg)
+        return self
+
+
+class LadderStep(ContentModel):
+    """One rung of a bodyweight ladder (recommender §11). ``step`` numbers rungs 1, 2, 3... in
+    order. ``exercise`` names the catalog exercise the rung is performed as when it differs from
+    the owning exercise (e.g. the pull-up ladder starts on ``assisted-pull-up``)."""
+
+    step: Count
+    name: Name
+    setup: Text
+    exercise: Slug | None = None
+    target_sets: Count
+    target_reps: RepRange
+    load_increment_kg: Annotated[float, Field(gt=0, le=20)] | None = None
+    advance_when: Text
+
+
+class Exercise(ContentModel):
+    """An exercise. ``exercises/*.yaml`` (grouped by movement pattern).
+
+    * ``equipment``: everything required, all of it (empty = no equipment).
+      ``equipment_alternatives``: other complete sets that also work (e.g. a Smith machine instead
+      of barbell + rack for inverted rows). "Only what I own" matches if any set is owned.
+    * ``instructions`` are numbered by position (step 1 first).
+    * ``axial_heavy``: the spine carries a heavy load in an unsupported position (bar on the back
+      or a hinged torso), so a failed or sloppy rep endangers the lower back. True for the
+      deadlift family, barbell/T-bar/Pendlay rows, good mornings and the back squat; false for
+      presses, supported rows, pulls and shrugs. The recommender never sends these to failure.
+    * ``bodyweight_factor``: required for bodyweight-based loading (bodyweight, weighted
+      bodyweight, assisted), forbidden otherwise. It approximates the share of bodyweight moved;
+      the real share depends on body proportions and setup.
+    * ``rep_range``: the intermediate default for double progression (recommender §5.2).
+    * ``top_pick_rank``: the article's ranking of the five best back exercises (1-5), else null.
+    * ``ladder``: bodyweight ladder rungs in order (recommender §11), empty when not applicable.
+    """
+
+    slug: Slug
+    name: Name
+    aliases: AliasList = Field(default_factory=list, max_length=15)
+    summary: Text
+    category: Category
+    mechanic: Mechanic
+    force: Force
+    pattern: Pattern
+    side: Side
+    level: Level
+    equipment: SlugList = Field(max_length=8)
+    equipment_alternatives: list[list[Slug]] = Field(default_factory=list, max_length=6)
+    muscles: list[ExerciseMuscle] = Field(min_length=1, max_length=20)
+    joint_actions: SlugList = Field(min_length=1, max_length=15)
+    instructions: list[Text] = Field(min_length=4, max_length=12)
+    form_cues: list[ShortText] = Field(min_length=3, max_length=12)
+    common_mistakes: list[CommonMistake] = Field(min_length=2, max_length=10)
+    safety_notes: list[Text] = Field(min_length=1, max_length=8)
+    loading: Loading
+    axial_heavy: bool = Field(strict=True)
+    bodyweight_factor: Annotated[float, Field(gt=0, le=1.2)] | None = Field(
+        default=None, validate_default=True
+    )
+    rep_range: RepRange
+    top_pick_rank: Annotated[int, Field(strict=True, ge=1, le=5)] | None = None
+    ladder: list[LadderStep] = Field(default_factory=list, max_length=8)
+    regressions: SlugList = Field(default_factory=list, max_length=10)
+    progressions: SlugList = Field(default_factory=list, max_length=10)
+    variations: SlugList = Field(default_factory=list, max_length=10)
+    tips: SlugList = Field(default_factory=list, max_length=15)
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+    @field_validator("muscles")
+    @classmethod
+    def _muscles(cls, muscles: list[ExerciseMuscle]) -> list[ExerciseMuscle]:
+        _no_duplicates([m.muscle for m in muscles])
+        if not any(m.role is MuscleRole.PRIMARY for m in muscles):
+            msg = "at least one muscle must be primary"
+            raise ValueError(msg)
+        return muscles
+
+    @field_validator("bodyweight_factor")
+    @classmethod
+    def _factor_matches_loading(cls, factor: float | None, info: ValidationInfo) -> float | None:
+        loading = info.data.get("loading")
+        if loading is None:  # loading itself is invalid and already reported
+            return factor
+        bodyweight_based = loading in BODYWEIGHT_LOADINGS
+        if bodyweight_based and factor is None:
+            msg = f"required for {loading} loading"
+            raise ValueError(msg)
+        if not bodyweight_based and factor is not None:
+            msg = f"must be null for {loading} loading"
+            raise ValueError(msg)
+        return factor
+
+
+# --------------------------------------------------------------------------- tips, benefits
+
+
+class Point(ContentModel):
+    """A titled point in a structured list (a problem, a solution, a principle)."""
+
+    title: ShortText
+    detail: Text
+
+
+class TipException(ContentModel):
+    """A case where a tip's rule does not apply. ``exercise`` links it when it is in the catalog."""
+
+    name: Name
+    exercise: Slug | None = None
+    note: Text
+
+
+class Tip(ContentModel):
+    """Practical advice. ``tips.yaml``. ``problems``/``solutions``/``exceptions`` keep the
+    structure of the advice as data instead of burying it in ``body``."""
+
+    slug: Slug
+    title: Name
+    summary: ShortText
+    body: LongText
+    category: TipCategory
+    levels: list[Level] = Field(min_length=1, max_length=3)
+    exercises: SlugList = Field(default_factory=list, max_length=40)
+    muscles: SlugList = Field(default_factory=list, max_length=40)
+    problems: list[Point] = Field(default_factory=list, max_length=10)
+    solutions: list[Point] = Field(default_factory=list, max_length=10)
+    exceptions: list[TipException] = Field(default_factory=list, max_length=10)
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+    @field_validator("levels")
+    @classmethod
+    def _unique_levels(cls, levels: list[Level]) -> list[Level]:
+        _no_duplicates([str(level) for level in levels])
+        return levels
+
+
+class Benefit(ContentModel):
+    """A reason to train the back. ``benefits.yaml``."""
+
+    slug: Slug
+    title: Name
+    summary: ShortText
+    body: LongText
+    points: list[Text] = Field(default_factory=list, max_length=10)
+    muscles: SlugList = Field(default_factory=list, max_length=30)
+    exercises: SlugList = Field(default_factory=list, max_length=30)
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class ModificationVariant(ContentModel):
+    code: VariantCode
+    description: Text
+
+
+class Modification(ContentModel):
+    """One of the article's four modifications, with its two variants (recommender R6)."""
+
+    kind: ModificationKind
+    title: Name
+    description: Text
+    variants: list[ModificationVariant] = Field(min_length=1, max_length=2)
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_codes(cls, variants: list[ModificationVariant]) -> list[ModificationVariant]:
+        _no_duplicates([v.code for v in variants])
+        return variants
+
+
+class Strategy(ContentModel):
+    """How to train the back at one experience level. ``strategies.yaml``.
+
+    ``anchor_exercises`` are the ones to keep whatever else changes (deadlift and pull-up for
+    intermediate and advanced lifters). ``modifications`` are listed in the order they should be
+    tried, one at a time.
+    """
+
+    slug: Slug
+    level: Level
+    title: Name
+    summary: Text
+    goals: list[Text] = Field(min_length=1, max_length=10)
+    principles: list[Point] = Field(min_length=1, max_length=12)
+    recommended_exercises: SlugList = Field(default_factory=list, max_length=20)
+    anchor_exercises: SlugList = Field(default_factory=list, max_length=5)
+    modifications: list[Modification] = Field(default_factory=list, max_length=4)
+    routines: SlugList = Field(default_factory=list, max_length=10)
+    sources: SlugList = Field(default_factory=list, max_length=10)
+
+    @field_validator("modifications")
+    @classmethod
+    def _unique_kinds(cls, modifications: list[Modification]) -> list[Modification]:
+        _no_duplicates([m.kind for m in modifications])
+        return modifications
+
+
+# --------------------------------------------------------------------------- routines
+
+
+class RoutineEntry(ContentModel):
+    """One exercise in a routine day: ``sets`` sets of ``reps`` (a range when low < high).
+
+    ``exercise`` is a catalog slug; exercises the catalog does not hold (leg press, lateral raise)
+    are named in ``name`` with ``exercise`` null. ``last_set_amrap`` marks a final set taken for as
+    many reps as possible ("5+"). ``alternatives`` are catalog slugs the routine allows instead.
+    """
+
+    exercise: Slug | None = None
+    name: Name | None = None
+    sets: Count
+    reps: RepRange
+    last_set_amrap: bool = Field(default=False, strict=True)
+    alternatives: SlugList = Field(default_factory=list, max_length=5)
+    note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if self.exercise is None and self.name is None:
+            msg = "either exercise (a catalog slug) or name is required"
+            raise ValueError(msg)
+        return self
+
+
+class RoutineDay(ContentModel):
+    name: Name
+    entries: list[RoutineEntry] = Field(min_length=1, max_length=12)
+    note: ShortText | None = None
+
+
+class Routine(ContentModel):
+    """A training routine. ``routines.yaml``. ``days`` are in rotation order; ``schedule`` says
+    how the days map onto a week."""
+
+    slug: Slug
+    name: Name
+    aliases: AliasList = Field(default_factory=list, max_length=10)
+    kind: RoutineKind
+    level: Level
+    summary: Text
+    days_per_week: Annotated[int, Field(strict=True, ge=1, le=7)]
+    schedule: Text
+    days: list[RoutineDay] = Field(min_length=1, max_length=7)
+    progression: list[Text] = Field(min_length=1, max_length=10)
+    recommender_profile: RoutineProfile | None = None
+    sources: SlugList = Field(min_length=1, max_length=10)
+
+    @field_validator("days")
+    @classmethod
+    def _unique_day_names(cls, days: list[RoutineDay]) -> list[RoutineDay]:
+        _no_duplicates([d.name for d in days])
+        return days
+
+
+# --------------------------------------------------------------------------- bundle
+
+
+class ContentBundle(ContentModel):
+    """All validated content, each list sorted by slug (see :mod:`app.content.files`)."""
+
+    sources: list[Source]
+    joint_actions: list[JointAction]
+    muscles: list[Muscle]
+    equipment: list[Equipment]
+    exercises: list[Exercise]
+    tips: list[Tip]
+    benefits: list[Benefit]
+    anatomy_notes: list[AnatomyNote]
+    strategies: list[Strategy]
+    routines: list[Routine]
+
+    def canonical_json(self) -> bytes:
+        """The content as canonical JSON: sorted keys, no insignificant whitespace, UTF-8."""
+        data = self.model_dump(mode="json")
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 (hex) of :meth:`canonical_json`: the API's content version (ETag).
+
+        Independent of file layout, comments, key order and YAML formatting; any change to the
+        validated content changes it.
+        """
+        return hashlib.sha256(self.canonical_json()).hexdigest()

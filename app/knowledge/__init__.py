@@ -1,0 +1,1 @@
+"""What every knowledge-base domain shares: sources, the content revision, conditional GETs."""

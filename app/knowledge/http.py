@@ -1,0 +1,83 @@
+"""Conditional GETs for public content: ``ETag`` from the content revision, ``304`` on a match.
+
+The ETag hashes the content revision with the request's path and query, so each distinct
+representation has its own tag, and every tag changes when any knowledge-base content does.
+The check runs before the route's queries: a revalidation costs one tiny lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request, Response
+from starlette.responses import Response as StarletteResponse
+
+from app.db.session import SessionDep
+from app.knowledge.service import current_revision
+
+# Public content; shared caches may keep it briefly, then must revalidate with the ETag.
+CACHE_CONTROL = "public, max-age=60, must-revalidate"
+
+
+class NotModifiedError(Exception):
+    """The client's copy is current; answered with 304 and no body."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(etag)
+        self.etag = etag
+
+
+def make_etag(revision: int, request: Request) -> str:
+    digest = hashlib.sha256(
+        f"{revision}|{request.url.path}?{request.url.query}".encode()
+    ).hexdigest()
+    return f'"r{revision}-{digest[:20]}"'
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    # Weak comparison (RFC 9110 §13.1.2): a W/ prefix from an intermediary still matches.
+    return etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+async def conditional_get(request: Request, response: Response, session: SessionDep) -> str:
+    """Tag the response, or stop with 304 when ``If-None-Match`` already names the tag."""
+    etag = make_etag(await current_revision(session), request)
+    if _matches(request.headers.get("if-none-match"), etag):
+        raise NotModifiedError(etag)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return etag
+
+
+ConditionalGet = Depends(conditional_get)
+
+SlugPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        description="The item's slug: lower-case words joined by hyphens.",
+    ),
+]
+ETagDep = Annotated[str, ConditionalGet]
+
+
+async def not_modified_handler(_request: Request, exc: Exception) -> StarletteResponse:
+    assert isinstance(exc, NotModifiedError)  # noqa: S101 - registered for this class only
+    return StarletteResponse(
+        status_code=304, headers={"ETag": exc.etag, "Cache-Control": CACHE_CONTROL}
+    )
+
+
+NOT_MODIFIED_RESPONSE: dict[int | str, dict[str, Any]] = {
+    304: {
+        "description": "Not modified: the `ETag` sent in `If-None-Match` is still current.",
+        "headers": {"ETag": {"description": "The current tag.", "schema": {"type": "string"}}},
+    }
+}

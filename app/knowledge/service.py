@@ -1,0 +1,79 @@
+"""Content revision bookkeeping and search vectors, shared by every knowledge-base writer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.session import run_sql
+
+# One lock for every knowledge-base writer (loader, importer, administrators): two loaders
+# started by two containers at once must not interleave their upserts.
+CONTENT_WRITE_LOCK = 0x5B07_7E12
+
+# Per table: the text that feeds full-text search. Names and aliases weigh most (A),
+# then descriptions (C). 'english' stems ("rows" finds "row"); aliases use 'simple' so
+# abbreviations like "RDL" or "OHP" are kept verbatim.
+_SEARCH_SOURCES: dict[str, tuple[str, str, str]] = {
+    "exercise": ("name", "aliases", "coalesce(document->>'summary', '')"),
+    "muscle": ("name", "aliases", "coalesce(document->>'description', '')"),
+    "joint_action": ("name", "aliases", "coalesce(document->>'description', '')"),
+    "tip": (
+        "title",
+        "'{}'::text[]",
+        "coalesce(document->>'summary', '') || ' ' || coalesce(document->>'body', '')",
+    ),
+}
+
+
+async def lock_content(session: AsyncSession) -> None:
+    """Serialise knowledge-base writers until the end of the current transaction."""
+    await run_sql(session, "SELECT pg_advisory_xact_lock(:key)", key=CONTENT_WRITE_LOCK)
+
+
+async def current_revision(session: AsyncSession) -> int:
+    """The content revision (0 before anything was ever loaded)."""
+    result = await run_sql(session, "SELECT revision FROM content_revision WHERE id = 1")
+    value = result.scalar_one_or_none()
+    return int(value) if value is not None else 0
+
+
+async def revision_stamp(session: AsyncSession) -> str:
+    """Revision and change time: unique per change even if a bumped revision is rolled back
+    and the same number is reached again by a different change."""
+    result = await run_sql(
+        session, "SELECT revision, changed_at FROM content_revision WHERE id = 1"
+    )
+    row = result.one_or_none()
+    return f"{row[0]}@{row[1].isoformat()}" if row else "0"
+
+
+async def bump_revision(session: AsyncSession, fingerprint: str | None = None) -> int:
+    """Record that content changed in this transaction; returns the new revision."""
+    result = await run_sql(
+        session,
+        "INSERT INTO content_revision (id, revision, fingerprint, changed_at) "
+        "VALUES (1, 1, :fingerprint, now()) "
+        "ON CONFLICT (id) DO UPDATE SET revision = content_revision.revision + 1, "
+        "fingerprint = coalesce(:fingerprint, content_revision.fingerprint), changed_at = now() "
+        "RETURNING revision",
+        fingerprint=fingerprint,
+    )
+    return int(result.scalar_one())
+
+
+async def refresh_search_vectors(session: AsyncSession, table: str, ids: Sequence[int]) -> None:
+    """Recompute the full-text search vector of the given rows."""
+    if not ids or table not in _SEARCH_SOURCES:
+        return
+    name, aliases, body = _SEARCH_SOURCES[table]
+    # The table and column names come from the fixed mapping above, never from input.
+    statement = (
+        f"UPDATE {table} SET search_vector = "  # noqa: S608
+        f"setweight(to_tsvector('english', {name}), 'A') || "
+        f"setweight(to_tsvector('simple', array_to_string({aliases}, ' ')), 'A') || "
+        f"setweight(to_tsvector('english', {body}), 'C') "
+        "WHERE id = ANY(:ids)"
+    )
+    await run_sql(session, statement, ids=list(ids))

@@ -1,0 +1,1 @@
+"""Search across the knowledge base: full-text plus fuzzy names and aliases."""

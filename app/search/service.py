@@ -1,0 +1,226 @@
+"""Search across exercises, muscles, joint actions and tips.
+
+Two signals, merged per item:
+
+* PostgreSQL full-text search over each row's ``search_vector`` (names and aliases weigh
+  most, then descriptions): finds words anywhere, stemmed ("rows" finds "row").
+* Fuzzy matching of the query against names and aliases with rapidfuzz: finds typos
+  ("deadlfit"), spacing and hyphen variants ("pullup", "pull up") and gym shorthand stored
+  as aliases ("RDL", "lats").
+
+The name/alias vocabulary is read once per content revision and kept in memory; it is small
+(a few thousand strings even with a large imported catalog).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process, utils
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.session import run_sql
+from app.knowledge.service import revision_stamp
+
+
+class HitKind(StrEnum):
+    EXERCISE = "exercise"
+    MUSCLE = "muscle"
+    JOINT_ACTION = "joint_action"
+    TIP = "tip"
+
+
+# (table, name column) per kind; tips have titles and no aliases.
+_TABLES: dict[HitKind, tuple[str, str, str]] = {
+    HitKind.EXERCISE: ("exercise", "name", "aliases"),
+    HitKind.MUSCLE: ("muscle", "name", "aliases"),
+    HitKind.JOINT_ACTION: ("joint_action", "name", "aliases"),
+    HitKind.TIP: ("tip", "title", "'{}'::text[]"),
+}
+
+# Fuzzy scores (0-100) below this are noise; above it, a typo or variant of a real name.
+FUZZY_CUTOFF = 82
+# Fuzzy matches on very short queries are mostly accidents ("ab" ~ "lats"); need exactness.
+MIN_FUZZY_LENGTH = 4
+# Curated exercises are preferred over imported near-duplicates at equal scores.
+CURATED_BONUS = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: HitKind
+    id: int
+    slug: str
+    name: str
+    curated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    kind: HitKind
+    id: int
+    slug: str
+    name: str
+    score: float
+    matched: str
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    revision: str
+    entries: list[Entry]
+    # One string per (entry, name-or-alias), compacted: lower case, letters and digits only.
+    compact: list[str]
+    spaced: list[str]
+    owner: list[int]  # index into entries
+    labels: list[str]
+
+
+_cache: dict[str, _Vocabulary] = {}
+
+
+def compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _database_key(session: AsyncSession) -> str:
+    # A session bound to a connection (tests) or an engine: both lead to the engine's URL.
+    return str(session.get_bind().engine.url)
+
+
+async def _vocabulary(session: AsyncSession) -> _Vocabulary:
+    revision = await revision_stamp(session)
+    key = _database_key(session)
+    cached = _cache.get(key)
+    if cached is not None and cached.revision == revision:
+        return cached
+    entries: list[Entry] = []
+    compact_terms: list[str] = []
+    spaced_terms: list[str] = []
+    owner: list[int] = []
+    labels: list[str] = []
+    for kind, (table, name_column, aliases) in _TABLES.items():
+        # Table and column names come from the fixed mapping above.
+        result = await run_sql(
+            session,
+            f"SELECT id, slug, {name_column}, {aliases}, origin = 'curated' "  # noqa: S608
+            f"FROM {table} ORDER BY id",
+        )
+        for row_id, slug, name, alias_list, curated in result:
+            entries.append(Entry(kind, row_id, slug, name, bool(curated)))
+            for term in [name, *alias_list]:
+                compact_terms.append(compact(term))
+                spaced_terms.append(utils.default_process(term))
+                owner.append(len(entries) - 1)
+                labels.append(term)
+    vocabulary = _Vocabulary(revision, entries, compact_terms, spaced_terms, owner, labels)
+    _cache[key] = vocabulary
+    return vocabulary
+
+
+def _fuzzy(
+    vocabulary: _Vocabulary, query: str, kinds: set[HitKind]
+) -> dict[int, tuple[float, str]]:
+    """Entry index -> (score 0-1, the name or alias that matched)."""
+    best: dict[int, tuple[float, str]] = {}
+    squeezed = compact(query)
+    if not squeezed:
+        return best
+
+    def consider(index: int, score: float) -> None:
+        entry_index = vocabulary.owner[index]
+        if (
+            vocabulary.entries[entry_index].kind in kinds
+            and score > best.get(entry_index, (0.0, ""))[0]
+        ):
+            best[entry_index] = (score, vocabulary.labels[index])
+
+    # Exact after compaction: "pullup" = "pull-up" = "Pull Up"; "rdl" = alias "RDL".
+    for index, term in enumerate(vocabulary.compact):
+        if term == squeezed:
+            consider(index, 1.0)
+    if len(squeezed) < MIN_FUZZY_LENGTH:
+        return best
+    limit = 60
+    for choices, needle, scorer in (
+        (vocabulary.compact, squeezed, fuzz.ratio),
+        (vocabulary.spaced, utils.default_process(query), fuzz.WRatio),
+    ):
+        for _, score, index in process.extract(
+            needle, choices, scorer=scorer, processor=None, score_cutoff=FUZZY_CUTOFF, limit=limit
+        ):
+            # WRatio rates a short alias inside a long query highly ("dl" in "deadlfit"):
+            # such partial matches say little, so a term must be at least half as long.
+            if len(choices[index]) * 2 >= len(needle):
+                consider(index, score / 100 * 0.95)
+    return best
+
+
+async def _full_text(
+    session: AsyncSession, query: str, kinds: set[HitKind]
+) -> dict[tuple[HitKind, int], float]:
+    """(kind, id) -> normalised full-text rank in [0, 1)."""
+    ranks: dict[tuple[HitKind, int], float] = {}
+    for kind in kinds:
+        table = _TABLES[kind][0]
+        result = await run_sql(
+            session,
+            # websearch_to_tsquery never raises on user input; 'english' stems, 'simple' keeps
+            # abbreviations; rank normalisation 32 maps ranks into [0, 1).
+            f"SELECT id, ts_rank_cd(search_vector, q, 32) FROM {table}, "  # noqa: S608
+            "(SELECT websearch_to_tsquery('english', :q) || websearch_to_tsquery('simple', :q) "
+            "AS q) AS query "
+            "WHERE search_vector @@ q",
+            q=query,
+        )
+        for row_id, rank in result:
+            ranks[(kind, row_id)] = float(rank)
+    return ranks
+
+
+async def search(
+    session: AsyncSession, query: str, kinds: Sequence[HitKind] | None = None, limit: int = 20
+) -> list[Hit]:
+    """Ranked hits for ``query`` among ``kinds`` (all kinds by default)."""
+    wanted = set(kinds or HitKind)
+    vocabulary = await _vocabulary(session)
+    fuzzy = _fuzzy(vocabulary, query, wanted)
+    text_ranks = await _full_text(session, query, wanted)
+    index_of = {(e.kind, e.id): i for i, e in enumerate(vocabulary.entries)}
+    scores: dict[int, tuple[float, str]] = dict(fuzzy)
+    for key, rank in text_ranks.items():
+        index = index_of.get(key)
+        if index is None:
+            continue
+        # A full-text hit on the name scores high; a hit deep in a description, lower.
+        text_score = 0.5 + 0.45 * min(1.0, rank * 4)
+        previous = scores.get(index)
+        if previous is None or text_score > previous[0]:
+            scores[index] = (text_score, previous[1] if previous else "text")
+        elif previous is not None:
+            scores[index] = (min(1.0, previous[0] + 0.02), previous[1])
+    hits = [
+        Hit(
+            kind=vocabulary.entries[i].kind,
+            id=vocabulary.entries[i].id,
+            slug=vocabulary.entries[i].slug,
+            name=vocabulary.entries[i].name,
+            score=round(
+                min(1.0, score + (CURATED_BONUS if vocabulary.entries[i].curated else 0.0)), 4
+            ),
+            matched=matched,
+        )
+        for i, (score, matched) in scores.items()
+    ]
+    hits.sort(key=lambda h: (-h.score, h.kind != HitKind.EXERCISE, h.name, h.slug))
+    return hits[:limit]
+
+
+async def exercise_relevance(
+    session: AsyncSession, query: str, limit: int = 500
+) -> dict[int, float]:
+    """Exercise id -> relevance for a list filter ``q``."""
+    return {hit.id: hit.score for hit in await search(session, query, [HitKind.EXERCISE], limit)}

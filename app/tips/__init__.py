@@ -1,0 +1,1 @@
+"""Guidance: tips, benefits, anatomy notes, strategies by level, and routines."""
