@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.config import get_settings
@@ -18,6 +20,13 @@ from app.content.loader import LoadSummary, load_bundle
 from app.db import migrations
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
+from app.importers.free_exercise_db import (
+    DatasetError,
+    ImportSummary,
+    Record,
+    import_records,
+    read_records,
+)
 from app.observability import configure_logging, logging_config
 
 logger = logging.getLogger("spotter.cli")
@@ -98,6 +107,70 @@ async def _write_bundle(url: str, bundle: ContentBundle) -> LoadSummary:
     try:
         async with build_sessionmaker(engine)() as session:
             summary = await load_bundle(session, bundle)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return summary
+
+
+@cli.command("import-free-exercise-db")
+def import_free_exercise_db_command(
+    path: Annotated[Path, typer.Argument(help="The dataset's exercises.json file.")],
+) -> None:
+    """Import the free-exercise-db dataset beside the curated exercises (idempotent).
+
+    Every record is validated first: if any is invalid, nothing is stored. Records whose slug
+    belongs to a curated exercise are skipped; the dataset's images are never stored.
+    """
+    console = Console(stderr=True)
+    try:
+        # Validate before reaching for a database: a broken file needs none.
+        records = read_records(path)
+        summary = asyncio.run(_write_import(_prepare(), records, console))
+    except DatasetError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    table = Table(title="free-exercise-db import", title_justify="left")
+    for column in ("records", "created", "updated", "unchanged", "skipped"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(
+            str(n)
+            for n in (
+                summary.total,
+                len(summary.created),
+                len(summary.updated),
+                len(summary.unchanged),
+                len(summary.skipped),
+            )
+        )
+    )
+    console.print(table)
+    if summary.skipped:
+        skipped = Table(title="Skipped records", title_justify="left")
+        for column in ("record", "id", "reason"):
+            skipped.add_column(column)
+        for record in summary.skipped:
+            skipped.add_row(f"#{record.index}", escape(record.record_id), escape(record.reason))
+        console.print(skipped)
+    if summary.changed:
+        console.print(f"content revision is now {summary.revision}")
+    else:
+        console.print("nothing changed")
+
+
+async def _write_import(url: str, records: list[Record], console: Console) -> ImportSummary:
+    engine = build_engine(url, get_settings())
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        async with build_sessionmaker(engine)() as session:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("import", total=len(records))
+                summary = await import_records(
+                    session,
+                    records,
+                    lambda done, total: progress.update(task, completed=done, total=total),
+                )
             await session.commit()
     finally:
         await engine.dispose()

@@ -61,3 +61,20 @@ async def test_errors_are_documented_as_problem_details(openapi: dict[str, Any])
 
 async def test_readiness_documents_its_503(openapi: dict[str, Any]) -> None:
     assert "503" in openapi["paths"]["/readyz"]["get"]["responses"]
+
+
+async def test_every_parameter_is_documented(openapi: dict[str, Any]) -> None:
+    for method, path, operation in operations(openapi):
+        for parameter in operation.get("parameters", []):
+            where = f"{method} {path} {parameter['name']}"
+            assert parameter.get("description"), f"{where} has no description"
+
+
+async def test_list_and_detail_responses_carry_examples(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    for name in ("ExerciseSummary", "MuscleSummary", "SearchHit", "Problem"):
+        schema = schemas[name]
+        has_examples = "examples" in schema or any(
+            "examples" in field for field in schema.get("properties", {}).values()
+        )
+        assert has_examples, f"{name} has no examples"

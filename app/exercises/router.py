@@ -89,11 +89,42 @@ async def list_exercises(
             examples=["pull-up-bar"],
         ),
     ] = None,
-    level: Annotated[list[Level] | None, Query(max_length=3)] = None,
-    mechanic: Annotated[list[Mechanic] | None, Query(max_length=2)] = None,
-    force: Annotated[list[Force] | None, Query(max_length=3)] = None,
-    pattern: Annotated[list[Pattern] | None, Query(max_length=8)] = None,
-    category: Annotated[list[Category] | None, Query(max_length=7)] = None,
+    level: Annotated[
+        list[Level] | None,
+        Query(
+            max_length=3,
+            description="Experience level(s) the exercise suits.",
+            examples=["beginner"],
+        ),
+    ] = None,
+    mechanic: Annotated[
+        list[Mechanic] | None,
+        Query(
+            max_length=2,
+            description="`compound` (several joints) or `isolation` (one).",
+            examples=["compound"],
+        ),
+    ] = None,
+    force: Annotated[
+        list[Force] | None,
+        Query(
+            max_length=3,
+            description="Whether the exercise pulls, pushes or holds.",
+            examples=["pull"],
+        ),
+    ] = None,
+    pattern: Annotated[
+        list[Pattern] | None,
+        Query(max_length=8, description="Movement pattern(s).", examples=["horizontal_pull"]),
+    ] = None,
+    category: Annotated[
+        list[Category] | None,
+        Query(
+            max_length=7,
+            description="Training category (imported datasets add more).",
+            examples=["strength"],
+        ),
+    ] = None,
     top_pick: Annotated[
         bool | None,
         Query(description="Only (true) or never (false) the article's top-five back exercises."),
