@@ -453,26 +453,18 @@ async def exercise_alternatives(
     candidates_query = (
         select(Exercise)
         .where(col(Exercise.id) != target.id)
+        # A substitute must work one of the target's prime movers; sharing only a helper
+        # muscle or action (the biceps and elbow flexion of a pull-up) does not make a curl one.
         .where(
-            sa.or_(
-                col(Exercise.id).in_(
-                    select(ExerciseMuscle.exercise_id).where(
-                        col(ExerciseMuscle.muscle_id).in_(
-                            select(ExerciseMuscle.muscle_id).where(
-                                col(ExerciseMuscle.exercise_id) == target.id
-                            )
+            col(Exercise.id).in_(
+                select(ExerciseMuscle.exercise_id).where(
+                    col(ExerciseMuscle.muscle_id).in_(
+                        select(ExerciseMuscle.muscle_id).where(
+                            col(ExerciseMuscle.exercise_id) == target.id,
+                            col(ExerciseMuscle.role) == MuscleRole.PRIMARY.value,
                         )
                     )
-                ),
-                col(Exercise.id).in_(
-                    select(ExerciseJointAction.exercise_id).where(
-                        col(ExerciseJointAction.joint_action_id).in_(
-                            select(ExerciseJointAction.joint_action_id).where(
-                                col(ExerciseJointAction.exercise_id) == target.id
-                            )
-                        )
-                    )
-                ),
+                )
             )
         )
     )
