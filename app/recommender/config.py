@@ -1,0 +1,347 @@
+"""Every default of the recommender, as one typed and overridable configuration.
+
+Callers override any value with `dataclasses.replace`, for example
+`replace(DEFAULT_CONFIG, volume=replace(DEFAULT_CONFIG.volume, mrv=22))`.
+"""
+
+from dataclasses import dataclass, field
+
+from app.recommender.enums import RoutineProfile, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAmount:
+    """A load step expressed in both units, because lb gyms do not stock kg-sized plates."""
+
+    kg: float
+    lb: float
+
+    def for_unit(self, unit: Unit) -> float:
+        return self.kg if unit is Unit.KG else self.lb
+
+
+@dataclass(frozen=True, slots=True)
+class LinearProfile:
+    """One beginner routine's linear-progression constants (spec 5.1)."""
+
+    upper_step: UnitAmount
+    lower_step: UnitAmount
+    deadlift_step: UnitAmount
+    failure_limit: int
+    amrap_double_above: int | None = None
+
+
+_KG25 = UnitAmount(2.5, 5.0)
+_KG5 = UnitAmount(5.0, 10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class LinearProgressionConfig:
+    stronglifts: LinearProfile = LinearProfile(_KG25, _KG25, _KG5, failure_limit=3)
+    starting_strength: LinearProfile = LinearProfile(_KG25, _KG25, _KG25, failure_limit=2)
+    bbr: LinearProfile = LinearProfile(
+        UnitAmount(1.25, 2.5), _KG25, _KG25, failure_limit=1, amrap_double_above=10
+    )
+    ppl: LinearProfile = LinearProfile(_KG25, _KG25, _KG5, failure_limit=3)
+    # GZCLP is not pinned by the spec: its T1 steps are used and its stage rotation is modelled
+    # as the common 10 % deload after three failures.
+    gzclp: LinearProfile = LinearProfile(_KG25, _KG5, _KG5, failure_limit=3)
+    deload_factor: float = 0.90
+    deadlift_slugs: tuple[str, ...] = ("deadlift",)
+
+    def for_profile(self, profile: RoutineProfile) -> LinearProfile:
+        by_name: dict[RoutineProfile, LinearProfile] = {
+            RoutineProfile.STRONGLIFTS: self.stronglifts,
+            RoutineProfile.STARTING_STRENGTH: self.starting_strength,
+            RoutineProfile.BBR: self.bbr,
+            RoutineProfile.PPL: self.ppl,
+            RoutineProfile.GZCLP: self.gzclp,
+        }
+        return by_name[profile]
+
+
+@dataclass(frozen=True, slots=True)
+class RepRangeConfig:
+    """Default double-progression rep ranges (spec 5.2) when neither log nor catalog has one."""
+
+    back_compound: tuple[int, int] = (8, 12)
+    back_compound_alt: tuple[int, int] = (6, 10)
+    weighted_pull_up: tuple[int, int] = (5, 8)
+    deadlift: tuple[int, int] = (3, 6)
+    other: tuple[int, int] = (8, 12)
+    isolation: tuple[int, int] = (10, 15)
+    rep_cap_barbell_compound: int = 12
+    rep_cap_other: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class StallConfig:
+    stall_exposures: int = 3
+    evaluation_window: int = 3
+    trend_min_exposures: int = 4
+    trend_max_exposures: int = 6
+    regression_exposures: int = 4
+    progressing_pct_per_week: float = 0.5
+    regressing_pct_per_week: float = -1.0
+    regression_missed_exposures: int = 2
+
+
+# Renaissance Periodization's set-progression table: rows are soreness 0-3, columns performance
+# 0-3 (0 = better than last week, 3 = clearly worse); the value is how many sets may be added.
+_RP_TABLE: tuple[tuple[int, ...], ...] = (
+    (2, 1, 0, -1),
+    (1, 1, 0, -1),
+    (0, 0, 0, -1),
+    (-1, -1, -1, -1),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryConfig:
+    red_flag_soreness: int = 3
+    red_flag_performance: int = 3
+    red_flag_joint_pain: int = 2
+    rp_table: tuple[tuple[int, ...], ...] = _RP_TABLE
+    feedback_max_age_days: int = 14
+
+
+_BACK_MUSCLES = (
+    "latissimus-dorsi",
+    "trapezius",
+    "trapezius-upper",
+    "trapezius-middle",
+    "trapezius-lower",
+    "rhomboid-major",
+    "rhomboid-minor",
+    "teres-major",
+    "teres-minor",
+    "infraspinatus",
+    "posterior-deltoid",
+    "levator-scapulae",
+)
+_ERECTOR_MUSCLES = (
+    "erector-spinae",
+    "iliocostalis",
+    "longissimus",
+    "spinalis",
+    "multifidus",
+    "quadratus-lumborum",
+)
+
+BACK_GROUP = "back"
+ERECTORS_GROUP = "erectors"
+CHEST_GROUP = "chest"
+FRONT_DELTS_GROUP = "front-delts"
+
+
+def _default_muscle_groups() -> tuple[tuple[str, str], ...]:
+    pairs = [(m, BACK_GROUP) for m in _BACK_MUSCLES]
+    pairs += [(m, ERECTORS_GROUP) for m in _ERECTOR_MUSCLES]
+    pairs += [
+        ("pectoralis-major", CHEST_GROUP),
+        ("pectoralis-minor", CHEST_GROUP),
+        ("anterior-deltoid", FRONT_DELTS_GROUP),
+    ]
+    return tuple(pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeConfig:
+    """Weekly hard-set landmarks (Renaissance Periodization) and crediting rules (spec 9)."""
+
+    mev: float = 10.0
+    mav_low: float = 14.0
+    mav_high: float = 22.0
+    mrv: float = 25.0
+    beginner_low: float = 8.0
+    beginner_high: float = 14.0
+    primary_credit: float = 1.0
+    secondary_credit: float = 0.5
+    hard_set_min_rpe: float = 6.0
+    mrv_set_cut: float = 0.20
+    window_days: int = 7
+    # Muscles not listed map to a group named after themselves.
+    muscle_groups: tuple[tuple[str, str], ...] = field(default_factory=_default_muscle_groups)
+    # (exercise slug, group, credit) replacing the computed credit.
+    credit_overrides: tuple[tuple[str, str, float], ...] = (
+        ("deadlift", BACK_GROUP, 0.5),
+        ("deadlift", ERECTORS_GROUP, 1.0),
+        ("hyperextension", ERECTORS_GROUP, 1.0),
+    )
+    front_groups: tuple[str, ...] = (CHEST_GROUP, FRONT_DELTS_GROUP)
+    landmark_groups: tuple[str, ...] = (BACK_GROUP,)
+
+
+@dataclass(frozen=True, slots=True)
+class ModificationConfig:
+    """The one-at-a-time arbiter's thresholds (spec 6)."""
+
+    add_sets_b_exercise_sets: int = 5
+    add_sets_b_session_group_sets: float = 8.0
+    added_exercise_sets: int = 2
+    load_up_max_increment_pct: float = 0.10
+    load_up_max_rpe: float = 9.0
+    failure_max_rpe: float = 9.5
+    # Variant b ("closer to failure") is chosen only when the last logged RPE leaves this much room.
+    variant_b_max_rpe: float = 8.0
+    default_target_rpe: float = 8.0
+    anchors: tuple[str, ...] = ("deadlift", "pull-up")
+
+
+# The RTS chart read on its diagonal, in half RPE steps from 1 rep at RPE 10.
+RTS_CURVE: tuple[float, ...] = (
+    100.0,
+    97.8,
+    95.5,
+    93.9,
+    92.2,
+    90.7,
+    89.2,
+    87.8,
+    86.3,
+    85.0,
+    83.7,
+    82.4,
+    81.1,
+    79.9,
+    78.6,
+    77.4,
+    76.2,
+    75.1,
+    73.9,
+    72.3,
+    70.7,
+    69.4,
+    68.0,
+    66.7,
+    65.3,
+    64.0,
+    62.6,
+    61.3,
+    59.9,
+    58.6,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RpeConfig:
+    curve: tuple[float, ...] = RTS_CURVE
+    max_reps: int = 12
+    min_rpe: float = 6.5
+    autoregulation_threshold: float = 1.0
+    clamp_down_pct: float = -0.10
+    clamp_up_pct: float = 0.075
+    single_step_max_rpe: float = 6.0
+    high_effort_max_rir: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeloadConfig:
+    set_factor: float = 0.5
+    load_factor: float = 0.80
+    max_rpe: float = 6.0
+    week_days: int = 7
+    reset_factor: float = 0.90
+
+
+@dataclass(frozen=True, slots=True)
+class LadderConfig:
+    """Bodyweight ladders (spec 11)."""
+
+    sets: int = 3
+    pull_up_min_reps: int = 3
+    assisted_reps: int = 8
+    bodyweight_range: tuple[int, int] = (5, 8)
+    belt_step: UnitAmount = _KG25
+    assist_to_bodyweight_pct: float = 0.10
+    initial_assist_pct: float = 0.25
+    fallback_initial_assist: UnitAmount = UnitAmount(20.0, 45.0)
+    row_range: tuple[int, int] = (8, 12)
+    row_beginner_range: tuple[int, int] = (5, 8)
+    row_load_step: UnitAmount = _KG25
+    back_extension_range: tuple[int, int] = (12, 12)
+    back_extension_load_step: UnitAmount = _KG25
+    bodyweight_rep_cap: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RoundingConfig:
+    coarse_increment_pct: float = 0.10
+    rep_bridge_extra_reps: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class UnitEquipment:
+    """What a typical gym stocks, used when the lifter did not describe their equipment."""
+
+    bar: float
+    plates: tuple[float, ...]
+    dumbbells: tuple[float, ...]
+    stack_step: float
+    belt_plates: tuple[float, ...]
+    assist_step: float
+
+
+@dataclass(frozen=True, slots=True)
+class EquipmentDefaults:
+    kg: UnitEquipment = UnitEquipment(
+        bar=20.0,
+        plates=(25.0, 20.0, 15.0, 10.0, 5.0, 2.5, 1.25),
+        dumbbells=tuple(2.5 * i for i in range(1, 25)),
+        stack_step=5.0,
+        belt_plates=(1.25, 2.5, 5.0, 10.0, 20.0),
+        assist_step=2.5,
+    )
+    lb: UnitEquipment = UnitEquipment(
+        bar=45.0,
+        plates=(45.0, 35.0, 25.0, 10.0, 5.0, 2.5),
+        dumbbells=tuple(5.0 * i for i in range(1, 25)),
+        stack_step=10.0,
+        belt_plates=(2.5, 5.0, 10.0, 25.0, 45.0),
+        assist_step=5.0,
+    )
+
+    def for_unit(self, unit: Unit) -> UnitEquipment:
+        return self.kg if unit is Unit.KG else self.lb
+
+
+@dataclass(frozen=True, slots=True)
+class LevelConfig:
+    """When to suggest a different experience level (spec 4)."""
+
+    deloads_same_lift: int = 2
+    deload_window_days: int = 56
+    deloads_total_main_lifts: int = 3
+    level_down_increases: int = 6
+    level_down_lifts: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionConfig:
+    """Exercise-selection checks from the article (R1, R2, R4)."""
+
+    beginner_min_back_compounds: int = 2
+    beginner_max_back_compounds: int = 3
+    beginner_min_weekly_frequency: float = 2.0
+    routine_window_days: int = 14
+    back_day_min_exercises: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RecommenderConfig:
+    linear: LinearProgressionConfig = LinearProgressionConfig()
+    rep_ranges: RepRangeConfig = RepRangeConfig()
+    stall: StallConfig = StallConfig()
+    recovery: RecoveryConfig = RecoveryConfig()
+    volume: VolumeConfig = VolumeConfig()
+    modifications: ModificationConfig = ModificationConfig()
+    rpe: RpeConfig = RpeConfig()
+    deload: DeloadConfig = DeloadConfig()
+    ladders: LadderConfig = LadderConfig()
+    rounding: RoundingConfig = RoundingConfig()
+    equipment: EquipmentDefaults = EquipmentDefaults()
+    level: LevelConfig = LevelConfig()
+    selection: SelectionConfig = SelectionConfig()
+
+
+DEFAULT_CONFIG = RecommenderConfig()

@@ -1,0 +1,1072 @@
+"""The recommender's entry point: replay the history into state, then decide each exercise."""
+
+import math
+from bisect import bisect_right
+from dataclasses import replace
+from datetime import date, timedelta
+
+from app.recommender import text
+from app.recommender.config import BACK_GROUP, RecommenderConfig
+from app.recommender.enums import (
+    Action,
+    DeloadCause,
+    ExerciseStatus,
+    Experience,
+    ModificationKind,
+    ReasonCode,
+    Side,
+    Variant,
+)
+from app.recommender.history import Exposure, History, build_history, is_bodyweight_style
+from app.recommender.loading import LoadGrids
+from app.recommender.models import (
+    ActiveModification,
+    Caution,
+    DeloadSnapshot,
+    EngineState,
+    ExerciseFacts,
+    ExerciseState,
+    GroupDeload,
+    GroupVolume,
+    Metrics,
+    Modification,
+    PlanEntry,
+    PlanReport,
+    Prescription,
+    Reason,
+    Recommendation,
+    RecommendationRequest,
+    RecommendationResult,
+)
+from app.recommender.modifications import (
+    ArbiterInputs,
+    Candidate,
+    choose_modification,
+    describe_modification,
+    pick_added_exercise,
+)
+from app.recommender.rpe import trend_pct_per_week
+from app.recommender.rules import (
+    Decision,
+    RuleContext,
+    bodyweight_reps,
+    deload_week,
+    double_progression,
+    high_effort_warning,
+    linear_progression,
+    pull_up_ladder,
+    reset_after_deload,
+    rpe_autoregulation,
+    rung_ladder,
+    targets_prescription,
+)
+from app.recommender.selection import level_suggestion, routine_exercises, selection_checks
+from app.recommender.text import num
+from app.recommender.volume import (
+    Catalog,
+    FeedbackBook,
+    WeeklyVolume,
+    history_volume,
+    landmark_check,
+    plan_volume,
+    red_flags,
+    rp_sets_allowed,
+)
+
+
+def arbiter_group(facts: ExerciseFacts, cfg: RecommenderConfig) -> str:
+    """The muscle group an exercise's modifications count against: every back-side exercise is
+    "back" (R5 treats the back as one group); others use their first primary muscle's group."""
+    if facts.side is Side.BACK:
+        return BACK_GROUP
+    mapping = dict(cfg.volume.muscle_groups)
+    if facts.primary_muscles:
+        first = facts.primary_muscles[0]
+        return mapping.get(first, first)
+    return facts.slug
+
+
+def is_ladder_style(facts: ExerciseFacts) -> bool:
+    return bool(facts.ladder) or is_bodyweight_style(facts)
+
+
+def uses_arbiter(facts: ExerciseFacts, exposure: Exposure) -> bool:
+    """Loaded lifts go through stall detection and the arbiter; unloaded ladder rungs progress
+    along their ladder instead."""
+    if facts.ladder:
+        return False
+    return not is_bodyweight_style(facts) or exposure.load > 0
+
+
+class _Ex:
+    """Mutable per-exercise replay state (never leaves this module; exported frozen)."""
+
+    __slots__ = (
+        "best_e1rm",
+        "best_load",
+        "best_reps",
+        "best_rung",
+        "completed_load",
+        "completed_reps",
+        "completed_rung",
+        "deferred_by",
+        "group",
+        "lp_deloads",
+        "lp_failures",
+        "missed_streak",
+        "points",
+        "rotate_to",
+        "rotated_on",
+        "slug",
+        "stall",
+        "stall_opened",
+        "tried",
+    )
+
+    def __init__(self, slug: str, group: str, saved: ExerciseState | None) -> None:
+        self.slug = slug
+        self.group = group
+        s = saved or ExerciseState(slug)
+        self.lp_failures = s.lp_failures
+        self.lp_deloads = list(s.lp_deload_dates)
+        self.stall = s.stall_count
+        self.best_rung = s.best_rung
+        self.best_load = s.best_load
+        self.best_reps = s.best_reps
+        self.best_e1rm = s.best_e1rm
+        self.completed_rung = s.completed_rung
+        self.completed_load = s.completed_load
+        self.completed_reps = s.completed_reps
+        self.missed_streak = s.missed_streak
+        self.tried: list[ModificationKind] = list(s.tried)
+        self.points: list[tuple[date, float]] = []
+        self.stall_opened = False
+        self.deferred_by: str | None = None
+        self.rotate_to: str | None = s.rotate_to
+        self.rotated_on: date | None = s.rotated_on
+
+    def clear_flags(self) -> None:
+        self.stall_opened = False
+        self.deferred_by = None
+
+    def deloaded_on(self, day: date) -> bool:
+        """Whether linear progression's failure limit was reached at the exposure of `day`."""
+        return bool(self.lp_deloads) and self.lp_deloads[-1] == day
+
+    def rotated_at(self, day: date) -> bool:
+        return self.rotate_to is not None and self.rotated_on == day
+
+    def set_best(self, e: Exposure) -> None:
+        self.best_rung, self.best_load, self.best_reps = e.rung, e.load - e.assistance, e.total_reps
+
+    def is_progress(self, e: Exposure) -> bool:
+        """Progress (spec 6): targets met and the performance key beats the episode's best:
+        a higher load beats a lower one; at the same load, more total reps beat fewer."""
+        if not e.targets_met:
+            return False
+        if self.best_load is None or self.best_rung is None or self.best_reps is None:
+            return True
+        level = e.level
+        best = (self.best_rung, self.best_load)
+        return level > best or (level == best and e.total_reps > self.best_reps)
+
+    def note_completion(self, e: Exposure) -> None:
+        """Track the best completed key, and misses below it, for regression detection."""
+        level = e.level
+        done = (
+            (self.completed_rung, self.completed_load)
+            if self.completed_rung is not None and self.completed_load is not None
+            else None
+        )
+        if e.targets_met:
+            if (
+                done is None
+                or level > done
+                or (level == done and e.total_reps >= (self.completed_reps or 0))
+            ):
+                self.completed_rung, self.completed_load = level
+                self.completed_reps = e.total_reps
+            self.missed_streak = 0
+        elif done is not None and (
+            level < done or (level == done and e.total_reps < (self.completed_reps or 0))
+        ):
+            self.missed_streak += 1
+        else:
+            self.missed_streak = 0
+
+    def trend(self, count: int) -> float | None:
+        pts = self.points[-count:]
+        return trend_pct_per_week(pts) if len(pts) >= 2 else None
+
+    def frozen(self) -> ExerciseState:
+        return ExerciseState(
+            exercise=self.slug,
+            lp_failures=self.lp_failures,
+            lp_deload_dates=tuple(self.lp_deloads),
+            stall_count=self.stall,
+            best_rung=self.best_rung,
+            best_load=self.best_load,
+            best_reps=self.best_reps,
+            best_e1rm=self.best_e1rm,
+            completed_rung=self.completed_rung,
+            completed_load=self.completed_load,
+            completed_reps=self.completed_reps,
+            missed_streak=self.missed_streak,
+            tried=tuple(self.tried),
+            rotate_to=self.rotate_to,
+            rotated_on=self.rotated_on,
+        )
+
+
+class _Engine:
+    """One request's working state. Pure: everything comes from the request."""
+
+    def __init__(self, request: RecommendationRequest) -> None:
+        self.req = request
+        self.cfg = cfg = request.config
+        self.profile = request.profile
+        self.today = request.today
+        self.catalog = Catalog(request.catalog, cfg)
+        self.history: History = build_history(
+            request.history, self.catalog.facts, self.profile.bodyweight, cfg
+        )
+        self.dates = [e.date for e in self.history.ordered]
+        self.grids = LoadGrids(request.equipment, self.profile.unit, cfg, self._cap())
+        self.ctx = RuleContext(self.profile, cfg, self.grids, self.catalog)
+        self.feedback = FeedbackBook(request.feedback, cfg)
+        self.plan = request.plan
+        self.plan_weekly = plan_volume(self.plan, self.catalog, cfg) if self.plan else None
+        self.routine = routine_exercises(self.plan, self.history, self.today, cfg)
+        self.beginner = self.profile.experience is Experience.BEGINNER
+        saved = request.state or EngineState()
+        self.as_of = saved.as_of
+        saved_ex = {s.exercise: s for s in saved.exercises}
+        self.ex: dict[str, _Ex] = {}
+        for slug in self.history.by_exercise:
+            group = arbiter_group(self.catalog.get(slug), cfg)
+            self.ex[slug] = _Ex(slug, group, saved_ex.get(slug))
+        self.active: dict[str, ActiveModification] = {
+            a.group: a for a in saved.active_modifications
+        }
+        self.deloads: dict[str, GroupDeload] = {d.group: d for d in saved.deloads}
+        self.balance_step_on = saved.balance_step_on
+        self.last: dict[str, Exposure] = {}
+        self.weekly_cache: dict[date, WeeklyVolume] = {}
+        self.plan_reasons: list[Reason] = []
+
+    def _cap(self) -> float:
+        biggest = self.profile.bodyweight or 0.0
+        for _, s in self.history.all_sets:
+            biggest = max(biggest, s.load, s.assistance)
+        if self.req.plan is not None:
+            for entry in self.req.plan.entries:
+                biggest = max(biggest, entry.load or 0.0)
+        return biggest * 1.5 + 100.0
+
+    # -----------------------------------------------------------------------------------------
+    # context as of a date
+
+    def weekly(self, on: date) -> WeeklyVolume:
+        if self.plan_weekly is not None:
+            return self.plan_weekly
+        found = self.weekly_cache.get(on)
+        if found is None:
+            found = history_volume(self.history.ordered, self.dates, on, self.catalog, self.cfg)
+            self.weekly_cache[on] = found
+        return found
+
+    def flags(self, group: str, on: date) -> tuple[str, ...]:
+        return red_flags(self.feedback.latest(group, on), self.cfg)
+
+    def frequency(self, slug: str, on: date) -> int:
+        if self.plan is not None:
+            return sum(e.times_per_week for e in self.plan.entries if e.exercise == slug) or 1
+        window = self.cfg.volume.window_days
+        dates = [e.date for e in self.history.by_exercise.get(slug, ())]
+        return max(1, bisect_right(dates, on) - bisect_right(dates, on - timedelta(days=window)))
+
+    def arbiter_inputs(self, e: Exposure, group: str, on: date) -> ArbiterInputs:
+        session = self.history.sessions[e.session_index][1]
+        session_sets = sum(
+            self.catalog.credits_for(x.exercise).get(group, 0.0) * x.set_count for x in session
+        )
+        return ArbiterInputs(
+            group=group,
+            weekly=self.weekly(on),
+            rp_allowed_sets=rp_sets_allowed(self.feedback.latest(group, on), self.cfg),
+            red_flags=self.flags(group, on),
+            session_group_sets=session_sets,
+            weekly_frequency=self.frequency(e.exercise, on),
+            routine=self.routine,
+        )
+
+    def regression(self, st: _Ex) -> str | None:
+        """Regression (spec 6): e1RM trend <= -1 %/week over the last 4 estimates, or reps
+        missed on 2 consecutive exposures at a load already completed."""
+        stall = self.cfg.stall
+        if len(st.points) >= stall.regression_exposures:
+            trend = st.trend(stall.regression_exposures)
+            if trend is not None and trend <= stall.regressing_pct_per_week:
+                return (
+                    f"the e1RM trend on {st.slug} is {num(trend)} %/week over the last "
+                    f"{stall.regression_exposures} estimates"
+                )
+        if st.missed_streak >= stall.regression_missed_exposures:
+            return (
+                f"reps were missed on {st.missed_streak} exposures in a row of {st.slug} at a "
+                f"load already completed"
+            )
+        return None
+
+    # -----------------------------------------------------------------------------------------
+    # replay
+
+    def replay(self) -> None:
+        for e in self.history.ordered:
+            st = self.ex[e.exercise]
+            qualifying = e.e1rm
+            if self.as_of is not None and e.date <= self.as_of:
+                if qualifying is not None:
+                    st.points.append((e.date, qualifying))
+                self.last[e.exercise] = e
+                continue
+            st.clear_flags()
+            facts = self.catalog.get(e.exercise)
+            if qualifying is not None:
+                st.points.append((e.date, qualifying))
+            self.last[e.exercise] = e
+            if self.beginner:
+                self._replay_beginner(st, facts, e)
+            else:
+                self._replay_intermediate(st, facts, e)
+            if qualifying is not None:
+                st.best_e1rm = max(st.best_e1rm or 0.0, qualifying)
+
+    def _replay_beginner(self, st: _Ex, facts: ExerciseFacts, e: Exposure) -> None:
+        """Linear progression counters: consecutive failures, and deloads at the limit."""
+        if st.is_progress(e):
+            st.stall = 0
+            st.set_best(e)
+        else:
+            st.stall += 1
+        if is_ladder_style(facts):
+            return
+        if e.targets_met:
+            st.lp_failures = 0
+            return
+        st.lp_failures += 1
+        limit = self.cfg.linear.for_profile(self.profile.routine_profile).failure_limit
+        if st.lp_failures >= limit:
+            st.lp_failures = 0
+            st.lp_deloads.append(e.date)
+            # The deload load is a fresh start: its first clean session is progress.
+            st.best_rung = st.best_load = st.best_reps = None
+            st.stall = 0
+
+    def _replay_intermediate(self, st: _Ex, facts: ExerciseFacts, e: Exposure) -> None:
+        group = st.group
+        if self._in_deload(st, e):
+            return
+        progress = st.is_progress(e)
+        st.note_completion(e)
+        in_window = False
+        active = self.active.get(group)
+        if active is not None and active.exercise == e.exercise:
+            evaluated = active.exposures_evaluated + 1
+            better_e1rm = (
+                e.targets_met
+                and active.baseline_e1rm is not None
+                and (e.e1rm or e.e1rm_lower or 0.0) > active.baseline_e1rm
+            )
+            if progress or better_e1rm:
+                # Window success closes the episode (spec 6).
+                del self.active[group]
+                st.tried.clear()
+                st.stall = 0
+                st.set_best(e)
+                return
+            if evaluated < self.cfg.stall.evaluation_window:
+                self.active[group] = replace(active, exposures_evaluated=evaluated)
+                in_window = True
+            else:
+                # Window failure marks the kind as tried; the stall persists.
+                del self.active[group]
+                if active.kind not in st.tried:
+                    st.tried.append(active.kind)
+        elif progress:
+            st.stall = 0
+            st.tried.clear()
+            st.set_best(e)
+        else:
+            st.stall += 1
+        if not uses_arbiter(facts, e):
+            return
+        flags = self.flags(group, e.date)
+        regression = self.regression(st)
+        if regression is not None and flags:
+            self._open_deload(
+                group, e.date, DeloadCause.REGRESSION_AND_RED_FLAGS, regression, flags
+            )
+            return
+        if not in_window and st.stall >= self.cfg.stall.stall_exposures:
+            self._arbitrate(st, facts, e, e.date, flags, regression)
+
+    def _arbitrate(
+        self,
+        st: _Ex,
+        facts: ExerciseFacts,
+        e: Exposure,
+        on: date,
+        flags: tuple[str, ...],
+        regression: str | None,
+    ) -> None:
+        """R5: one active modification per group; otherwise the first untried eligible kind;
+        when none is left, deload (red flags, regression, anchors) or rotate the exercise."""
+        group = st.group
+        holder = self.active.get(group)
+        if holder is not None:
+            st.deferred_by = holder.exercise
+            return
+        inputs = self.arbiter_inputs(e, group, on)
+        found = choose_modification(e, facts, self.ctx, inputs, st.tried)
+        if found is not None:
+            self.active[group] = self._activate(group, e, found, on, st)
+            st.stall_opened = True
+            return
+        anchor = self.catalog.parent(e.exercise) in self.cfg.modifications.anchors
+        target = None if anchor else self._rotation_target(facts)
+        if flags or regression or target is None:
+            if flags and regression:
+                cause = DeloadCause.REGRESSION_AND_RED_FLAGS
+            elif flags:
+                cause = DeloadCause.RED_FLAGS
+            elif regression:
+                cause = DeloadCause.REGRESSION
+            else:
+                cause = DeloadCause.STALL_EXHAUSTED
+            detail = regression or (
+                f"all four modifications were tried on {e.exercise} without progress"
+                + (" and it is an anchor lift that is never rotated out" if anchor else "")
+            )
+            self._open_deload(group, on, cause, detail, flags)
+            return
+        st.rotate_to = target
+        st.rotated_on = e.date
+        st.stall = 0
+        st.tried.clear()
+        st.best_rung = st.best_load = st.best_reps = None
+
+    def _activate(
+        self, group: str, e: Exposure, found: Candidate, on: date, st: _Ex
+    ) -> ActiveModification:
+        return ActiveModification(
+            group=group,
+            exercise=e.exercise,
+            kind=found.kind,
+            variant=found.variant,
+            started_on=on,
+            exposures_evaluated=0,
+            prescription=found.prescription,
+            added_exercise=found.added_exercise,
+            baseline_e1rm=st.best_e1rm,
+        )
+
+    def _rotation_target(self, facts: ExerciseFacts) -> str | None:
+        in_routine = {self.catalog.parent(s) for s in self.routine}
+        options = sorted(
+            (
+                f
+                for f in self.catalog.facts.values()
+                if f.slug != facts.slug
+                and f.pattern is facts.pattern
+                and f.side is facts.side
+                and f.variant_of is None
+                and f.slug not in in_routine
+            ),
+            key=lambda f: (f.top_rank or 99, f.slug),
+        )
+        return options[0].slug if options else None
+
+    def _open_deload(
+        self, group: str, on: date, cause: DeloadCause, detail: str, flags: tuple[str, ...]
+    ) -> None:
+        if flags:
+            detail = (
+                f"{detail}; recovery red flags: {', '.join(flags)}"
+                if detail
+                else (f"recovery red flags: {', '.join(flags)}")
+            )
+        snapshots = tuple(
+            DeloadSnapshot(
+                exercise=slug,
+                load=e.load,
+                assistance=e.assistance,
+                sets=e.set_count,
+                reps=e.targets,
+                rep_floor=e.rep_range[0],
+            )
+            for slug in self.last
+            if self.ex[slug].group == group and (e := self._latest(slug, on)) is not None
+        )
+        self.deloads[group] = GroupDeload(
+            group=group,
+            triggered_on=on,
+            cause=cause,
+            started_on=None,
+            snapshots=snapshots,
+            weekly_sets_before=self.weekly(on).group_sets(group),
+            detail=detail,
+        )
+        self.active.pop(group, None)
+        for st in self.ex.values():
+            if st.group == group:
+                st.stall = 0
+                st.tried.clear()
+                st.best_rung = st.best_load = st.best_reps = None
+
+    def _latest(self, slug: str, on: date) -> Exposure | None:
+        """The exercise's last exposure on or before `on`, same-day sessions included."""
+        exposures = self.history.by_exercise[slug]
+        i = bisect_right([x.date for x in exposures], on)
+        return exposures[i - 1] if i > 0 else None
+
+    def _in_deload(self, st: _Ex, e: Exposure) -> bool:
+        """Deload-week and reset exposures do not count toward progress or stalls."""
+        dl = self.deloads.get(st.group)
+        if dl is None or e.date <= dl.triggered_on:
+            return False
+        if dl.started_on is None:
+            dl = replace(dl, started_on=e.date)
+            self.deloads[st.group] = dl
+        assert dl.started_on is not None  # noqa: S101 - narrowed by the line above
+        if e.date < dl.started_on + timedelta(days=self.cfg.deload.week_days):
+            return True
+        snap_slugs = {s.exercise for s in dl.snapshots}
+        if e.exercise in snap_slugs and e.exercise not in dl.reset_done:
+            dl = replace(dl, reset_done=(*dl.reset_done, e.exercise))
+            if set(dl.reset_done) >= snap_slugs:
+                del self.deloads[st.group]
+            else:
+                self.deloads[st.group] = dl
+            st.set_best(e)
+            st.stall = 0
+            st.missed_streak = 0
+            # The reset starts a new block: the e1RM trend restarts from it.
+            st.points = [(e.date, e.e1rm)] if e.e1rm is not None else []
+            return True
+        return False
+
+    # -----------------------------------------------------------------------------------------
+    # group-level decisions at `today`
+
+    def deload_phase(self, group: str) -> str | None:
+        dl = self.deloads.get(group)
+        if dl is None:
+            return None
+        if dl.started_on is None:
+            return "deload"
+        if self.today < dl.started_on + timedelta(days=self.cfg.deload.week_days):
+            return "deload"
+        return "reset"
+
+    def decide_groups(self) -> set[str]:
+        """Today's group-level overrides; returns the groups above MRV."""
+        above_mrv: set[str] = set()
+        weekly = self.weekly(self.today)
+        if self.beginner:
+            self._balance(weekly, above_mrv)
+            return above_mrv
+        groups = sorted({st.group for st in self.ex.values()})
+        for group in groups:
+            if self.deload_phase(group) is not None:
+                continue
+            flags = self.flags(group, self.today)
+            members = [st for st in self.ex.values() if st.group == group]
+            if flags:
+                regressing = next(
+                    (r for st in members if (r := self.regression(st)) is not None), None
+                )
+                if regressing is not None:
+                    self._open_deload(
+                        group, self.today, DeloadCause.REGRESSION_AND_RED_FLAGS, regressing, flags
+                    )
+                    continue
+            if weekly.group_sets(group) > self.cfg.volume.mrv:
+                above_mrv.add(group)
+                continue
+            for st in members:
+                e = self.last[st.slug]
+                facts = self.catalog.get(st.slug)
+                if (
+                    st.stall >= self.cfg.stall.stall_exposures
+                    and uses_arbiter(facts, e)
+                    and not st.rotated_at(e.date)
+                    and group not in self.active
+                    and self.deload_phase(group) is None
+                ):
+                    st.clear_flags()
+                    self._arbitrate(st, facts, e, self.today, flags, self.regression(st))
+        self._balance(weekly, above_mrv)
+        return above_mrv
+
+    def _balance(self, weekly: WeeklyVolume, above_mrv: set[str]) -> None:
+        """R7 balance: at least as many back sets and reps as front; an intermediate with a
+        deficit gets one forced ADD_SETS for the back per week (push volume is never cut)."""
+        ratio_sets, ratio_reps = weekly.ratio_sets(), weekly.ratio_reps()
+        deficit = (ratio_sets is not None and ratio_sets < 1.0) or (
+            ratio_reps is not None and ratio_reps < 1.0
+        )
+        if not deficit:
+            return
+        rs = "n/a" if ratio_sets is None else num(ratio_sets)
+        rr = "n/a" if ratio_reps is None else num(ratio_reps)
+        self.plan_reasons.append(
+            Reason(
+                ReasonCode.BALANCE_DEFICIT,
+                f"Back work is behind front work this week: {num(weekly.back_side_sets)} back "
+                f"vs {num(weekly.front_sets)} front sets (ratio {rs}), "
+                f"{num(weekly.back_side_reps)} vs {num(weekly.front_reps)} reps (ratio {rr}); "
+                f"add back volume step by step until both ratios reach 1.0 (trimming pressing "
+                f"is optional, never automatic).",
+                (text.ARTICLE,),
+            )
+        )
+        if self.beginner or BACK_GROUP in above_mrv or self.deload_phase(BACK_GROUP) is not None:
+            return
+        holder = self.active.get(BACK_GROUP)
+        if holder is not None:
+            self.plan_reasons.append(
+                Reason(
+                    ReasonCode.ONE_AT_A_TIME_DEFERRED,
+                    f"The balance fix waits: {holder.kind.value} ({holder.variant.value}) on "
+                    f"{holder.exercise} is still being evaluated "
+                    f"({holder.exposures_evaluated} of {self.cfg.stall.evaluation_window}).",
+                    (text.ARTICLE,),
+                )
+            )
+            return
+        if self.balance_step_on is not None and (self.today - self.balance_step_on).days < 7:
+            return
+        back = [s for s in self.routine if self.catalog.get(s).side is Side.BACK]
+        if len(back) < 3:
+            added = pick_added_exercise(weekly, self.routine, self.ctx)
+            if added is None:
+                return
+            lo, hi = added.rep_range or self.cfg.rep_ranges.back_compound
+            self.active[BACK_GROUP] = ActiveModification(
+                group=BACK_GROUP,
+                exercise=added.slug,
+                kind=ModificationKind.ADD_SETS,
+                variant=Variant.B,
+                started_on=self.today,
+                exposures_evaluated=0,
+                prescription=Prescription(
+                    sets=self.cfg.modifications.added_exercise_sets,
+                    rep_range=(lo, hi),
+                    target_rpe=self.cfg.modifications.default_target_rpe,
+                ),
+                added_exercise=added.slug,
+                trigger=ReasonCode.BALANCE_DEFICIT,
+            )
+        else:
+            per_exercise = {s: self._weekly_sets_of(s) for s in back}
+            target = min(back, key=lambda s: (per_exercise[s], s))
+            self.active[BACK_GROUP] = ActiveModification(
+                group=BACK_GROUP,
+                exercise=target,
+                kind=ModificationKind.ADD_SETS,
+                variant=Variant.A,
+                started_on=self.today,
+                exposures_evaluated=0,
+                prescription=self._one_more_set(target),
+                trigger=ReasonCode.BALANCE_DEFICIT,
+            )
+        self.balance_step_on = self.today
+
+    def _weekly_sets_of(self, slug: str) -> float:
+        if self.plan is not None:
+            return float(
+                sum(e.sets * e.times_per_week for e in self.plan.entries if e.exercise == slug)
+            )
+        start = self.today - timedelta(days=self.cfg.volume.window_days)
+        return float(
+            sum(
+                e.set_count
+                for e in self.history.by_exercise.get(slug, ())
+                if start < e.date <= self.today
+            )
+        )
+
+    def _plan_entry(self, slug: str) -> PlanEntry | None:
+        if self.plan is None:
+            return None
+        return next((e for e in self.plan.entries if e.exercise == slug), None)
+
+    def _one_more_set(self, slug: str) -> Prescription:
+        e = self.last.get(slug)
+        if e is not None:
+            return targets_prescription(
+                (*e.targets, e.targets[-1]), load=e.load, target_rpe=e.target_rpe
+            )
+        entry = self._plan_entry(slug)
+        facts = self.catalog.get(slug)
+        if entry is not None and entry.reps is not None:
+            return Prescription(sets=entry.sets + 1, reps=entry.reps, load=entry.load)
+        rep_range = (entry.rep_range if entry else None) or facts.rep_range or (8, 12)
+        sets = (entry.sets if entry else 2) + 1
+        return Prescription(sets=sets, rep_range=rep_range, load=entry.load if entry else None)
+
+    # -----------------------------------------------------------------------------------------
+    # rendering
+
+    def render(self, above_mrv: set[str]) -> tuple[Recommendation, ...]:
+        out: list[Recommendation] = []
+        rendered: set[str] = set()
+        for slug in self.history.by_exercise:
+            out.append(self._render_exercise(slug, above_mrv))
+            rendered.add(slug)
+        for active in sorted(self.active.values(), key=lambda a: a.group):
+            slug = active.exercise if active.added_exercise is None else active.added_exercise
+            if slug not in rendered:
+                out.append(self._render_unlogged(active, slug))
+                rendered.add(slug)
+        return tuple(out)
+
+    def _render_unlogged(self, active: ActiveModification, slug: str) -> Recommendation:
+        reasons: list[Reason] = []
+        if active.trigger is ReasonCode.BALANCE_DEFICIT:
+            reasons.append(self._balance_reason())
+        reasons.append(describe_modification(active, self.ctx, just_opened=True))
+        return Recommendation(
+            exercise=slug,
+            action=Action.MODIFICATION,
+            modification=Modification(active.kind, active.variant),
+            prescription=active.prescription,
+            metrics=Metrics(state=ExerciseStatus.NEW),
+            reasons=tuple(reasons),
+        )
+
+    def _balance_reason(self) -> Reason:
+        found = next((r for r in self.plan_reasons if r.code is ReasonCode.BALANCE_DEFICIT), None)
+        if found is not None:
+            return found
+        return Reason(
+            ReasonCode.BALANCE_DEFICIT, "Back volume trails front volume.", (text.ARTICLE,)
+        )
+
+    def _stall_reason(self, st: _Ex, e: Exposure) -> Reason:
+        window = self.cfg.stall.stall_exposures
+        return Reason(
+            ReasonCode.STALL_DETECTED,
+            f"{st.stall} exposures in a row without beating the best performance "
+            f"(last {text.reps_text(e.reps)} at {self.ctx.qty(e.load)}): a stall after "
+            f"{window}, so one modification is tried.",
+            (text.ARTICLE, text.LIFTOSAUR_DP),
+        )
+
+    def _progression(self, facts: ExerciseFacts, e: Exposure, st: _Ex) -> Decision:
+        if self.beginner and not is_ladder_style(facts):
+            return linear_progression(
+                e,
+                facts,
+                self.ctx,
+                failures=st.lp_failures,
+                deload_now=st.deloaded_on(e.date),
+                bridge_base=self._bridge_base(e),
+            )
+        if facts.ladder:
+            return rung_ladder(e, facts, self.ctx)
+        if is_bodyweight_style(facts):
+            if facts.pattern.value == "vertical_pull":
+                return pull_up_ladder(e, facts, self.ctx)
+            return bodyweight_reps(e, facts, self.ctx)
+        adjusted = rpe_autoregulation(e, facts, self.ctx)
+        if adjusted is not None:
+            return adjusted
+        return double_progression(e, facts, self.ctx)
+
+    def _bridge_base(self, e: Exposure) -> int:
+        """The reps the lifter started at on the current load: where a rep bridge returns."""
+        base = min(e.targets)
+        for earlier in reversed(self.history.by_exercise[e.exercise]):
+            if abs(earlier.load - e.load) > 1e-6:
+                break
+            base = min(base, *earlier.targets)
+        return base
+
+    def _deload_reasons(self, dl: GroupDeload) -> tuple[Reason, ...]:
+        regression = Reason(
+            ReasonCode.DELOAD_REGRESSION,
+            f"Performance is going backwards: {dl.detail}.",
+            (text.RTS, text.RP_LANDMARKS),
+        )
+        recovery = Reason(
+            ReasonCode.DELOAD_RECOVERY,
+            f"Recovery feedback calls for a deload: {dl.detail}.",
+            (text.RP_SET_PROGRESSION,),
+        )
+        if dl.cause is DeloadCause.REGRESSION_AND_RED_FLAGS:
+            return (regression, recovery)
+        if dl.cause is DeloadCause.RED_FLAGS:
+            return (recovery,)
+        if dl.cause is DeloadCause.REGRESSION:
+            return (regression,)
+        return (
+            Reason(
+                ReasonCode.STALL_DETECTED,
+                f"The stall did not break: {dl.detail}; deload, then reset.",
+                (text.ARTICLE, text.RP_LANDMARKS),
+            ),
+        )
+
+    def _render_exercise(self, slug: str, above_mrv: set[str]) -> Recommendation:
+        e = self.last[slug]
+        st = self.ex[slug]
+        facts = self.catalog.get(slug)
+        group = st.group
+        warnings: list[Caution] = []
+        high = high_effort_warning(e, self.ctx)
+        if high is not None:
+            warnings.append(high)
+        decision = self._decide(slug, e, st, facts, group, above_mrv)
+        flags = self.flags(group, self.today)
+        if flags and decision.action is not Action.DELOAD:
+            warnings.append(
+                Caution(
+                    ReasonCode.DELOAD_RECOVERY,
+                    f"Recovery red flags for {group}: {', '.join(flags)}; no volume is added "
+                    f"and a deload follows if performance also drops.",
+                )
+            )
+        if e.form_broken and all(r.code is not ReasonCode.FORM_BREAKDOWN for r in decision.reasons):
+            warnings.append(
+                Caution(
+                    ReasonCode.FORM_BREAKDOWN,
+                    "A set was logged with broken form; it does not count as a success.",
+                )
+            )
+        metrics = self._metrics(st, e, decision)
+        return Recommendation(
+            exercise=slug,
+            action=decision.action,
+            modification=decision.modification,
+            prescription=decision.prescription,
+            metrics=metrics,
+            reasons=decision.reasons,
+            warnings=(*decision.warnings, *warnings),
+        )
+
+    def _decide(  # noqa: PLR0911, PLR0912 - one exit per override, in spec priority order
+        self, slug: str, e: Exposure, st: _Ex, facts: ExerciseFacts, group: str, above_mrv: set[str]
+    ) -> Decision:
+        if self.beginner:
+            decision = self._progression(facts, e, st)
+            if decision.action is Action.DELOAD:
+                window = timedelta(days=self.cfg.level.deload_window_days)
+                recent = [d for d in st.lp_deloads if d > self.today - window]
+                if len(recent) >= self.cfg.level.deloads_same_lift:
+                    decision = replace(
+                        decision,
+                        reasons=(
+                            *decision.reasons,
+                            Reason(
+                                ReasonCode.LP_EXHAUSTED,
+                                f"This is deload {len(recent)} on {slug} within "
+                                f"{self.cfg.level.deload_window_days // 7} weeks: linear "
+                                f"progression on it is running out.",
+                                (text.LIFTOSAUR_LP, self.ctx.routine_source()),
+                            ),
+                        ),
+                    )
+            return decision
+        phase = self.deload_phase(group)
+        dl = self.deloads.get(group)
+        if dl is not None and phase is not None:
+            snap = next((s for s in dl.snapshots if s.exercise == slug), None)
+            if snap is not None and phase == "deload":
+                return deload_week(snap, facts, self.ctx, self._deload_reasons(dl))
+            if snap is not None and slug not in dl.reset_done:
+                return reset_after_deload(snap, facts, self.ctx, dl.weekly_sets_before)
+        if group in above_mrv:
+            return self._mrv_cut(e, group)
+        active = self.active.get(group)
+        if active is not None and slug in (active.exercise, active.added_exercise):
+            shown = active.added_exercise or active.exercise
+            opened = st.stall_opened or active.exposures_evaluated == 0
+            reasons: list[Reason] = []
+            if active.trigger is ReasonCode.BALANCE_DEFICIT:
+                reasons.append(self._balance_reason())
+            elif opened and active.exercise == slug:
+                reasons.append(self._stall_reason(st, e))
+            reasons.append(describe_modification(active, self.ctx, just_opened=opened))
+            if slug == shown:
+                return Decision(
+                    Action.MODIFICATION,
+                    active.prescription,
+                    tuple(reasons),
+                    modification=Modification(active.kind, active.variant),
+                    status=ExerciseStatus.MODIFYING,
+                )
+            base = self._progression(facts, e, st)
+            return replace(base, reasons=(*reasons, *base.reasons), status=ExerciseStatus.STALLED)
+        if st.rotated_at(e.date):
+            return self._rotate(e, st, facts)
+        decision = self._progression(facts, e, st)
+        if st.stall >= self.cfg.stall.stall_exposures and active is not None:
+            deferred = Reason(
+                ReasonCode.ONE_AT_A_TIME_DEFERRED,
+                f"{slug} has stalled for {st.stall} exposures, but {active.exercise} is "
+                f"evaluating {active.kind.value} ({active.variant.value}), "
+                f"{active.exposures_evaluated} of {self.cfg.stall.evaluation_window} exposures "
+                f"done: one modification at a time, so {slug} keeps its routine step.",
+                (text.ARTICLE,),
+            )
+            decision = replace(decision, reasons=(*decision.reasons, deferred))
+        return decision
+
+    def _mrv_cut(self, e: Exposure, group: str) -> Decision:
+        """Above MRV recovery fails: cut the group's sets by 20 % (RP volume landmarks)."""
+        sets = e.set_count
+        cut = self.cfg.volume.mrv_set_cut
+        new_sets = max(1, min(sets - 1, math.floor(sets * (1 - cut) + 0.5))) if sets > 1 else 1
+        weekly = self.weekly(self.today).group_sets(group)
+        targets = e.targets[:new_sets]
+        return Decision(
+            Action.REPEAT,
+            targets_prescription(
+                targets, load=e.load, assistance=e.assistance, target_rpe=e.target_rpe
+            ),
+            (
+                Reason(
+                    ReasonCode.VOLUME_ABOVE_MRV,
+                    f"{group} gets {num(weekly)} weekly sets, above MRV "
+                    f"{num(self.cfg.volume.mrv)}: cut sets by {num(cut * 100)} %, {sets} → "
+                    f"{new_sets}, same load and reps.",
+                    (text.RP_LANDMARKS,),
+                ),
+            ),
+        )
+
+    def _rotate(self, e: Exposure, st: _Ex, facts: ExerciseFacts) -> Decision:
+        target = st.rotate_to or facts.slug
+        lo, hi = self.catalog.get(target).rep_range or e.rep_range
+        return Decision(
+            Action.ROTATE_VARIATION,
+            Prescription(
+                sets=e.set_count,
+                rep_range=(lo, hi),
+                target_rpe=self.cfg.modifications.default_target_rpe,
+            ),
+            (
+                Reason(
+                    ReasonCode.STALL_DETECTED,
+                    f"{e.exercise} stalled and all four modifications have been tried: rotate "
+                    f"to {target}, {e.set_count} sets of {lo}-{hi} at about RPE "
+                    f"{num(self.cfg.modifications.default_target_rpe)}.",
+                    (text.ARTICLE,),
+                ),
+            ),
+            status=ExerciseStatus.STALLED,
+        )
+
+    def _metrics(self, st: _Ex, e: Exposure, decision: Decision) -> Metrics:
+        stall_cfg = self.cfg.stall
+        trend = None
+        if len(st.points) >= stall_cfg.trend_min_exposures:
+            trend = st.trend(stall_cfg.trend_max_exposures)
+        e1rm = e.e1rm if e.e1rm is not None else e.e1rm_lower
+        if decision.status is not None:
+            status = decision.status
+        elif decision.modification is not None:
+            status = ExerciseStatus.MODIFYING
+        elif st.stall >= stall_cfg.stall_exposures:
+            status = ExerciseStatus.STALLED
+        elif trend is not None and trend <= stall_cfg.regressing_pct_per_week:
+            status = ExerciseStatus.REGRESSING
+        elif st.stall > 0:
+            status = ExerciseStatus.PLATEAU
+        else:
+            status = ExerciseStatus.PROGRESSING
+        return Metrics(
+            e1rm=round(e1rm, 1) if e1rm is not None else None,
+            e1rm_is_lower_bound=e.e1rm is None and e.e1rm_lower is not None,
+            e1rm_trend_pct_per_week=round(trend, 2) if trend is not None else None,
+            stall_count=st.stall,
+            state=status,
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # plan report
+
+    def report(self) -> PlanReport:
+        cfg = self.cfg
+        weekly = self.weekly(self.today)
+        experience = self.profile.experience
+        landmarks = tuple(
+            landmark_check(g, weekly.group_sets(g), experience, cfg)
+            for g in cfg.volume.landmark_groups
+        )
+        reasons: list[Reason] = []
+        for check in landmarks:
+            if check.status.value == "below_mev":
+                reasons.append(
+                    Reason(
+                        ReasonCode.VOLUME_BELOW_MEV,
+                        f"{check.group} gets {num(check.sets)} hard sets a week, below the "
+                        f"{num(check.mev)} minimum effective volume.",
+                        (text.RP_LANDMARKS,),
+                    )
+                )
+            elif check.status.value == "above_mrv":
+                reasons.append(
+                    Reason(
+                        ReasonCode.VOLUME_ABOVE_MRV,
+                        f"{check.group} gets {num(check.sets)} hard sets a week, above the "
+                        f"{num(check.mrv)} maximum recoverable volume.",
+                        (text.RP_LANDMARKS,),
+                    )
+                )
+        reasons.extend(self.plan_reasons)
+        lp_deloads = {s: st.lp_deloads for s, st in self.ex.items() if st.lp_deloads}
+        suggestion = level_suggestion(
+            experience, lp_deloads, self.history, self.catalog, self.today, cfg
+        )
+        if suggestion is not None:
+            reasons.append(suggestion.reason)
+        ratio_sets, ratio_reps = weekly.ratio_sets(), weekly.ratio_reps()
+        new = tuple(s for s in self.routine if s not in self.history.by_exercise)
+        last_date = self.history.ordered[-1].date if self.history.ordered else self.as_of
+        state = EngineState(
+            as_of=last_date,
+            exercises=tuple(st.frozen() for st in self.ex.values()),
+            active_modifications=tuple(sorted(self.active.values(), key=lambda a: a.group)),
+            deloads=tuple(sorted(self.deloads.values(), key=lambda d: d.group)),
+            balance_step_on=self.balance_step_on,
+        )
+        return PlanReport(
+            back_front_ratio_sets=round(ratio_sets, 3) if ratio_sets is not None else None,
+            back_front_ratio_reps=round(ratio_reps, 3) if ratio_reps is not None else None,
+            weekly_sets=tuple(
+                GroupVolume(g, round(weekly.sets[g], 2), round(weekly.reps.get(g, 0.0), 2))
+                for g in sorted(weekly.sets)
+            ),
+            landmarks=landmarks,
+            selection_checks=selection_checks(
+                experience, self.routine, self.plan, self.history, self.catalog, self.today, cfg
+            ),
+            level_suggestion=suggestion,
+            reasons=tuple(reasons),
+            warnings=(),
+            new_exercises=new,
+            state=state,
+        )
+
+
+def recommend(request: RecommendationRequest) -> RecommendationResult:
+    """What to do next session for every exercise in the history (and any the arbiter adds),
+    with reasons, plus the weekly plan report. Pure and deterministic."""
+    engine = _Engine(request)
+    engine.replay()
+    above_mrv = engine.decide_groups()
+    recommendations = engine.render(above_mrv)
+    return RecommendationResult(recommendations, engine.report())

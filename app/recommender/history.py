@@ -1,0 +1,214 @@
+"""Turning logged sessions into per-exercise exposures, in one pass over the history."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from app.recommender.config import RecommenderConfig
+from app.recommender.enums import Loading, Pattern, Side
+from app.recommender.models import ExerciseFacts, Session, SetLog
+from app.recommender.rpe import effective_rpe, set_e1rm
+
+
+def fallback_facts(slug: str) -> ExerciseFacts:
+    """Facts for an exercise the catalog does not know: a neutral, stack-loaded movement."""
+    return ExerciseFacts(
+        slug=slug,
+        pattern=Pattern.ISOLATION,
+        side=Side.OTHER,
+        primary_muscles=(),
+        loading=Loading.MACHINE,
+    )
+
+
+def is_bodyweight_style(facts: ExerciseFacts) -> bool:
+    return facts.loading in (Loading.BODYWEIGHT, Loading.WEIGHTED_BODYWEIGHT, Loading.ASSISTED)
+
+
+def default_rep_range(facts: ExerciseFacts, cfg: RecommenderConfig) -> tuple[int, int]:
+    """Double-progression range: the catalog's, else the spec's default for the lift type."""
+    if facts.rep_range is not None:
+        return facts.rep_range
+    ranges = cfg.rep_ranges
+    if facts.slug in cfg.linear.deadlift_slugs:
+        return ranges.deadlift
+    if facts.pattern is Pattern.VERTICAL_PULL and is_bodyweight_style(facts):
+        return ranges.weighted_pull_up
+    if facts.pattern is Pattern.ISOLATION:
+        return ranges.isolation
+    if facts.side is Side.BACK:
+        return ranges.back_compound
+    return ranges.other
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """One session's work sets of one exercise, with everything the rules read from them."""
+
+    exercise: str
+    date: date
+    session_index: int
+    sets: tuple[SetLog, ...]
+    load: float
+    assistance: float
+    rung: int
+    reps: tuple[int, ...]
+    targets: tuple[int, ...]
+    targets_met: bool
+    form_broken: bool
+    total_reps: int
+    system_load: float | None
+    e1rm: float | None
+    e1rm_lower: float | None
+    last_rpe: float | None
+    target_rpe: float | None
+    rep_range: tuple[int, int]
+    high_effort_early: bool
+
+    @property
+    def set_count(self) -> int:
+        return len(self.sets)
+
+    @property
+    def level(self) -> tuple[int, float]:
+        """Comparable difficulty: ladder rung first, then load (less assistance is heavier)."""
+        return (self.rung, self.load - self.assistance)
+
+    @property
+    def top_target(self) -> int:
+        return max(self.targets) if self.targets else 0
+
+
+def _system_load(
+    facts: ExerciseFacts, load: float, assistance: float, bodyweight: float | None
+) -> float | None:
+    """Load the muscles move: bodyweight share plus belt load, minus machine assistance."""
+    if facts.ladder:
+        return None
+    if assistance > 0 or facts.loading is Loading.ASSISTED:
+        if bodyweight is None:
+            return None
+        return bodyweight * facts.bodyweight_factor - assistance
+    if facts.loading in (Loading.BODYWEIGHT, Loading.WEIGHTED_BODYWEIGHT):
+        if bodyweight is None:
+            return None
+        return bodyweight * facts.bodyweight_factor + load
+    return load
+
+
+def build_exposure(
+    exercise: str,
+    day: date,
+    session_index: int,
+    work: list[SetLog],
+    facts: ExerciseFacts,
+    bodyweight: float | None,
+    cfg: RecommenderConfig,
+) -> Exposure:
+    range_ = next((s.target_range for s in work if s.target_range is not None), None)
+    if range_ is None:
+        range_ = default_rep_range(facts, cfg)
+    load = float(max(s.load for s in work))
+    assisted = [s.assistance for s in work if s.assistance > 0]
+    assistance = float(min(assisted)) if assisted else 0.0
+    rung = max((s.ladder_step or 0) for s in work)
+    reps = tuple(s.reps for s in work)
+    targets = tuple(
+        s.target_reps
+        if s.target_reps is not None
+        else (s.target_range[0] if s.target_range is not None else range_[0])
+        for s in work
+    )
+    form_broken = any(not s.form_ok for s in work)
+    targets_met = not form_broken and all(r >= t for r, t in zip(reps, targets, strict=True))
+    total = sum(s.reps for s in work if s.form_ok and s.load == load and s.assistance == assistance)
+    system = _system_load(facts, load, assistance, bodyweight)
+    e1rm: float | None = None
+    lower: float | None = None
+    last_index = len(work) - 1
+    high_effort_early = False
+    last_rpe: float | None = None
+    for i, s in enumerate(work):
+        rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure or s.is_amrap)
+        if i == last_index:
+            last_rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure)
+        elif rpe is not None and rpe >= 10 - cfg.rpe.high_effort_max_rir:
+            high_effort_early = True
+        if system is None or not s.form_ok or s.reps <= 0:
+            continue
+        set_system = _system_load(facts, s.load, s.assistance, bodyweight) or 0.0
+        if rpe is not None:
+            estimate = set_e1rm(set_system, s.reps, rpe, cfg.rpe)
+            if estimate is not None and (e1rm is None or estimate > e1rm):
+                e1rm = estimate
+        else:
+            bound = set_e1rm(set_system, s.reps, 10.0, cfg.rpe)
+            if bound is not None and (lower is None or bound > lower):
+                lower = bound
+    return Exposure(
+        exercise=exercise,
+        date=day,
+        session_index=session_index,
+        sets=tuple(work),
+        load=load,
+        assistance=assistance,
+        rung=rung,
+        reps=reps,
+        targets=targets,
+        targets_met=targets_met,
+        form_broken=form_broken,
+        total_reps=total,
+        system_load=system,
+        e1rm=e1rm,
+        e1rm_lower=lower,
+        last_rpe=last_rpe,
+        target_rpe=work[-1].target_rpe,
+        rep_range=range_,
+        high_effort_early=high_effort_early,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Exposures in chronological order, overall and per exercise."""
+
+    ordered: tuple[Exposure, ...]
+    by_exercise: Mapping[str, tuple[Exposure, ...]]
+    sessions: tuple[tuple[date, tuple[Exposure, ...]], ...]
+    all_sets: tuple[tuple[date, SetLog], ...]
+
+
+def build_history(
+    sessions: tuple[Session, ...],
+    facts_for: Mapping[str, ExerciseFacts],
+    bodyweight: float | None,
+    cfg: RecommenderConfig,
+) -> History:
+    """Group work sets by (session, exercise) once; warm-ups never make an exposure."""
+    order = sorted(range(len(sessions)), key=lambda i: sessions[i].date)
+    ordered: list[Exposure] = []
+    by_exercise: dict[str, list[Exposure]] = {}
+    session_rows: list[tuple[date, tuple[Exposure, ...]]] = []
+    all_sets: list[tuple[date, SetLog]] = []
+    for position, index in enumerate(order):
+        session = sessions[index]
+        grouped: dict[str, list[SetLog]] = {}
+        for s in session.sets:
+            all_sets.append((session.date, s))
+            if s.is_warmup:
+                continue
+            grouped.setdefault(s.exercise, []).append(s)
+        in_session: list[Exposure] = []
+        for slug, work in grouped.items():
+            facts = facts_for.get(slug) or fallback_facts(slug)
+            exposure = build_exposure(slug, session.date, position, work, facts, bodyweight, cfg)
+            in_session.append(exposure)
+            ordered.append(exposure)
+            by_exercise.setdefault(slug, []).append(exposure)
+        session_rows.append((session.date, tuple(in_session)))
+    return History(
+        ordered=tuple(ordered),
+        by_exercise={k: tuple(v) for k, v in by_exercise.items()},
+        sessions=tuple(session_rows),
+        all_sets=tuple(all_sets),
+    )

@@ -1,0 +1,359 @@
+"""Frozen input and output records of the recommender (spec sections 2 and 3)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.recommender.config import DEFAULT_CONFIG, RecommenderConfig
+from app.recommender.enums import (
+    Action,
+    DeloadCause,
+    ExerciseStatus,
+    Experience,
+    Goal,
+    LandmarkStatus,
+    Loading,
+    ModificationKind,
+    Pattern,
+    ReasonCode,
+    RoutineProfile,
+    Side,
+    Unit,
+    Variant,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    experience: Experience
+    unit: Unit = Unit.KG
+    bodyweight: float | None = None
+    goal: Goal = Goal.GENERAL
+    routine_profile: RoutineProfile = RoutineProfile.STRONGLIFTS
+
+
+@dataclass(frozen=True, slots=True)
+class PlateStock:
+    """One plate weight; barbell plates are loaded in pairs, `count` is pairs (None = plenty)."""
+
+    weight: float
+    count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Equipment:
+    """What the lifter can load; any missing item falls back to the unit's usual steps."""
+
+    bar: float | None = None
+    plates: tuple[PlateStock, ...] | None = None
+    dumbbells: tuple[float, ...] | None = None
+    stack_step: float | None = None
+    belt_plates: tuple[PlateStock, ...] | None = None
+    assist_step: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    """One rung of a bodyweight ladder; `loaded` rungs progress by adding a plate."""
+
+    key: str
+    label: str
+    loaded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseFacts:
+    """What the knowledge base knows about an exercise, by slug."""
+
+    slug: str
+    pattern: Pattern
+    side: Side
+    primary_muscles: tuple[str, ...]
+    loading: Loading
+    secondary_muscles: tuple[str, ...] = ()
+    axial_heavy: bool = False
+    ladder: tuple[LadderStep, ...] = ()
+    rep_range: tuple[int, int] | None = None
+    top_rank: int | None = None
+    variant_of: str | None = None
+    bodyweight_factor: float = 1.0
+
+    @property
+    def is_top_pick(self) -> bool:
+        return self.top_rank is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SetLog:
+    """One logged set. `load` is external load; assisted lifts log `assistance` instead."""
+
+    exercise: str
+    reps: int
+    load: float = 0.0
+    assistance: float = 0.0
+    target_reps: int | None = None
+    target_range: tuple[int, int] | None = None
+    target_rpe: float | None = None
+    rpe: float | None = None
+    rir: float | None = None
+    is_amrap: bool = False
+    to_failure: bool = False
+    form_ok: bool = True
+    is_warmup: bool = False
+    ladder_step: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    date: date
+    sets: tuple[SetLog, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """Renaissance Periodization's weekly questions for one muscle group, each 0-3 (3 = worst)."""
+
+    muscle_group: str
+    week_start: date
+    soreness: int = 0
+    performance: int = 0
+    pump: int = 0
+    joint_pain: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """One exercise the lifter intends to do this week."""
+
+    exercise: str
+    sets: int
+    reps: int | None = None
+    rep_range: tuple[int, int] | None = None
+    load: float | None = None
+    times_per_week: int = 1
+    day: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    entries: tuple[PlanEntry, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+
+
+@dataclass(frozen=True, slots=True)
+class Modification:
+    kind: ModificationKind
+    variant: Variant
+
+
+@dataclass(frozen=True, slots=True)
+class Prescription:
+    """What to do next session. Exactly one of `reps`, `rep_range`, `per_set_reps` is set."""
+
+    sets: int
+    reps: int | None = None
+    rep_range: tuple[int, int] | None = None
+    per_set_reps: tuple[int, ...] | None = None
+    load: float | None = None
+    assistance: float | None = None
+    ladder_step: int | None = None
+    target_rpe: float | None = None
+    final_set_to_failure: bool = False
+
+    @property
+    def reps_per_set(self) -> tuple[int, ...]:
+        """Rep target of every set (the range floor when a range is prescribed)."""
+        if self.per_set_reps is not None:
+            return self.per_set_reps
+        if self.reps is not None:
+            return (self.reps,) * self.sets
+        if self.rep_range is not None:
+            return (self.rep_range[0],) * self.sets
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: ReasonCode
+    message: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Caution:
+    """A warning attached to a recommendation or to the plan report."""
+
+    code: ReasonCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    e1rm: float | None = None
+    e1rm_is_lower_bound: bool = False
+    e1rm_trend_pct_per_week: float | None = None
+    stall_count: int = 0
+    state: ExerciseStatus = ExerciseStatus.PROGRESSING
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    exercise: str
+    action: Action
+    modification: Modification | None
+    prescription: Prescription
+    metrics: Metrics
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Caution, ...] = ()
+
+    @property
+    def reason_codes(self) -> tuple[ReasonCode, ...]:
+        return tuple(r.code for r in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupVolume:
+    """Weekly hard sets credited to one muscle group (primary 1.0, secondary 0.5)."""
+
+    group: str
+    sets: float
+    reps: float
+
+
+@dataclass(frozen=True, slots=True)
+class LandmarkCheck:
+    group: str
+    sets: float
+    mev: float
+    mav_low: float
+    mav_high: float
+    mrv: float
+    status: LandmarkStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionCheck:
+    code: ReasonCode
+    passed: bool
+    message: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LevelSuggestion:
+    current: Experience
+    suggested: Experience
+    reason: Reason
+
+
+# ---------------------------------------------------------------------------------------------
+# State a client may echo back to continue an episode exactly
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseState:
+    exercise: str
+    lp_failures: int = 0
+    lp_deload_dates: tuple[date, ...] = ()
+    stall_count: int = 0
+    best_rung: int | None = None
+    best_load: float | None = None
+    best_reps: int | None = None
+    best_e1rm: float | None = None
+    completed_rung: int | None = None
+    completed_load: float | None = None
+    completed_reps: int | None = None
+    missed_streak: int = 0
+    tried: tuple[ModificationKind, ...] = ()
+    rotate_to: str | None = None
+    rotated_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveModification:
+    """The single modification a muscle group is evaluating (R5)."""
+
+    group: str
+    exercise: str
+    kind: ModificationKind
+    variant: Variant
+    started_on: date
+    exposures_evaluated: int
+    prescription: Prescription
+    added_exercise: str | None = None
+    baseline_e1rm: float | None = None
+    trigger: ReasonCode = ReasonCode.STALL_DETECTED
+
+
+@dataclass(frozen=True, slots=True)
+class DeloadSnapshot:
+    exercise: str
+    load: float
+    assistance: float
+    sets: int
+    reps: tuple[int, ...]
+    rep_floor: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDeload:
+    group: str
+    triggered_on: date
+    cause: DeloadCause
+    started_on: date | None
+    snapshots: tuple[DeloadSnapshot, ...]
+    weekly_sets_before: float
+    detail: str = ""
+    reset_done: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineState:
+    """Everything the engine inferred from history; echo it back to continue an episode."""
+
+    as_of: date | None = None
+    exercises: tuple[ExerciseState, ...] = ()
+    active_modifications: tuple[ActiveModification, ...] = ()
+    deloads: tuple[GroupDeload, ...] = ()
+    balance_step_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReport:
+    back_front_ratio_sets: float | None
+    back_front_ratio_reps: float | None
+    weekly_sets: tuple[GroupVolume, ...]
+    landmarks: tuple[LandmarkCheck, ...]
+    selection_checks: tuple[SelectionCheck, ...]
+    level_suggestion: LevelSuggestion | None
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Caution, ...]
+    new_exercises: tuple[str, ...]
+    state: EngineState
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationRequest:
+    profile: Profile
+    today: date
+    equipment: Equipment = Equipment()
+    catalog: tuple[ExerciseFacts, ...] = ()
+    history: tuple[Session, ...] = ()
+    feedback: tuple[Feedback, ...] = ()
+    plan: Plan | None = None
+    state: EngineState | None = None
+    config: RecommenderConfig = field(default=DEFAULT_CONFIG)
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationResult:
+    recommendations: tuple[Recommendation, ...]
+    plan: PlanReport
+
+    def for_exercise(self, slug: str) -> Recommendation | None:
+        return next((r for r in self.recommendations if r.exercise == slug), None)

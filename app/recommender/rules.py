@@ -1,0 +1,822 @@
+"""Progression rules: each is one small function that names the training principle it applies."""
+
+import math
+from dataclasses import dataclass
+
+from app.recommender import text
+from app.recommender.config import RecommenderConfig
+from app.recommender.enums import (
+    Action,
+    ExerciseStatus,
+    Experience,
+    Loading,
+    Pattern,
+    ReasonCode,
+    RoutineProfile,
+    Unit,
+)
+from app.recommender.history import Exposure
+from app.recommender.loading import LoadGrid, LoadGrids, increase_load
+from app.recommender.models import (
+    Caution,
+    DeloadSnapshot,
+    ExerciseFacts,
+    Modification,
+    Prescription,
+    Profile,
+    Reason,
+)
+from app.recommender.rpe import rts_percentage, set_e1rm
+from app.recommender.text import num, reps_text
+from app.recommender.volume import Catalog
+
+_EPS = 1e-6
+
+_ROUTINE_SOURCES: dict[RoutineProfile, str] = {
+    RoutineProfile.STRONGLIFTS: text.STRONGLIFTS,
+    RoutineProfile.STARTING_STRENGTH: text.STARTING_STRENGTH,
+    RoutineProfile.BBR: text.BBR,
+    RoutineProfile.PPL: text.PPL,
+    RoutineProfile.GZCLP: text.GZCLP,
+}
+
+FORM_CUES = "neutral neck, straight back, pull with the elbows, no momentum"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    prescription: Prescription
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Caution, ...] = ()
+    modification: Modification | None = None
+    status: ExerciseStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    profile: Profile
+    cfg: RecommenderConfig
+    grids: LoadGrids
+    catalog: Catalog
+
+    @property
+    def unit(self) -> Unit:
+        return self.profile.unit
+
+    @property
+    def beginner(self) -> bool:
+        return self.profile.experience is Experience.BEGINNER
+
+    def qty(self, x: float) -> str:
+        return text.qty(x, self.profile.unit)
+
+    def routine_source(self) -> str:
+        return _ROUTINE_SOURCES[self.profile.routine_profile]
+
+
+def targets_prescription(
+    targets: tuple[int, ...],
+    *,
+    load: float | None,
+    assistance: float | None = None,
+    ladder_step: int | None = None,
+    target_rpe: float | None = None,
+    final_set_to_failure: bool = False,
+) -> Prescription:
+    """Uniform targets become `reps`, differing ones `per_set_reps`."""
+    sets = max(1, len(targets))
+    uniform = bool(targets) and all(t == targets[0] for t in targets)
+    return Prescription(
+        sets=sets,
+        reps=targets[0] if uniform else None,
+        per_set_reps=None if uniform or not targets else targets,
+        load=load,
+        assistance=assistance or None,
+        ladder_step=ladder_step,
+        target_rpe=target_rpe,
+        final_set_to_failure=final_set_to_failure,
+    )
+
+
+def prescribed_rpe(exposure: Exposure, ctx: RuleContext) -> float | None:
+    """Beginners never get RPE targets; advanced lifters get the default one (spec 4)."""
+    if ctx.beginner:
+        return None
+    if exposure.target_rpe is not None:
+        return exposure.target_rpe
+    if ctx.profile.experience is Experience.ADVANCED:
+        return ctx.cfg.modifications.default_target_rpe
+    return None
+
+
+def form_breakdown_reason(exposure: Exposure, ctx: RuleContext) -> Reason:
+    """R8 form: a set with broken form never counts as a success."""
+    broken = sum(1 for s in exposure.sets if not s.form_ok)
+    return Reason(
+        ReasonCode.FORM_BREAKDOWN,
+        f"{broken} of {exposure.set_count} sets at {ctx.qty(exposure.load)} were logged with "
+        f"broken form, so the session does not count as a success; keep the load and own the "
+        f"technique: {FORM_CUES}.",
+        (text.ARTICLE,),
+    )
+
+
+def high_effort_warning(exposure: Exposure, ctx: RuleContext) -> Caution | None:
+    """Beginners should not grind early sets: RIR <= 1 before the last set is a warning only."""
+    if not ctx.beginner or not exposure.high_effort_early:
+        return None
+    rir = ctx.cfg.rpe.high_effort_max_rir
+    return Caution(
+        ReasonCode.HIGH_EFFORT_EARLY_SET,
+        f"A set before the last was logged at {num(rir)} or fewer reps in reserve; the load "
+        f"stays as the routine says, but leave a rep or two in the tank on early sets.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Beginner linear progression (spec 5.1)
+
+
+def lp_step_size(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> float:
+    """Linear progression step of the chosen routine (StrongLifts, SS, BBR, PPL, GZCLP).
+
+    Lower-body pulls take bigger jumps than upper-body lifts; BBR doubles the jump when the last
+    AMRAP set goes past 10 reps, as that routine prescribes.
+    """
+    linear = ctx.cfg.linear
+    profile = linear.for_profile(ctx.profile.routine_profile)
+    if facts.slug in linear.deadlift_slugs:
+        amount = profile.deadlift_step
+    elif facts.pattern in (Pattern.HINGE, Pattern.SQUAT):
+        amount = profile.lower_step
+    else:
+        amount = profile.upper_step
+    step = amount.for_unit(ctx.unit)
+    last = exposure.sets[-1]
+    if (
+        profile.amrap_double_above is not None
+        and last.is_amrap
+        and last.reps > profile.amrap_double_above
+    ):
+        step *= 2
+    return step
+
+
+def coarse_rep_bridge(
+    exposure: Exposure,
+    ctx: RuleContext,
+    up: float | None,
+    base_reps: int,
+    *,
+    success_code: ReasonCode,
+    action: Action,
+) -> Decision:
+    """Rep bridge for coarse increments (spec 10): when the next loadable weight is a jump of
+    more than 10 %, earn it with reps first (3x5 -> 3x6 -> 3x7 -> 3x8), then take the jump back
+    at the base reps (microloading substitute, Liftosaur-style rep progression).
+    """
+    top = base_reps + ctx.cfg.rounding.rep_bridge_extra_reps
+    current = exposure.top_target
+    load = exposure.load
+    sets = exposure.set_count
+    if up is not None and current >= top:
+        return Decision(
+            action,
+            targets_prescription((base_reps,) * sets, load=up),
+            (
+                Reason(
+                    success_code,
+                    f"The rep bridge is complete: {sets}x{current} done at {ctx.qty(load)}, "
+                    f"so take the jump to {ctx.qty(up)} and go back to {sets}x{base_reps}.",
+                    (ctx.routine_source(), text.LIFTOSAUR_LP),
+                ),
+                Reason(
+                    ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
+                    f"{ctx.qty(up)} is {num((up - load) / load * 100)} % above "
+                    f"{ctx.qty(load)}; the extra reps built the strength to make that jump.",
+                    (text.LIFTOSAUR_LP,),
+                ),
+            ),
+        )
+    next_reps = min(current + 1, top)
+    jump = (
+        f"the next loadable weight, {ctx.qty(up)}, is {num((up - load) / load * 100)} % heavier"
+        if up is not None
+        else "no heavier load can be set up with this equipment"
+    )
+    return Decision(
+        action,
+        targets_prescription((next_reps,) * sets, load=load),
+        (
+            Reason(
+                ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
+                f"{text.all_sets(sets)} were completed at {ctx.qty(load)}, but {jump}: build reps "
+                f"instead, {sets}x{current} → {sets}x{next_reps} at the same load; at "
+                f"{sets}x{top} the load goes up and reps return to {base_reps}.",
+                (text.LIFTOSAUR_LP, ctx.routine_source()),
+            ),
+        ),
+    )
+
+
+def linear_progression(
+    exposure: Exposure,
+    facts: ExerciseFacts,
+    ctx: RuleContext,
+    *,
+    failures: int,
+    deload_now: bool,
+    bridge_base: int,
+) -> Decision:
+    """Beginner linear progression (Liftosaur `lp`, StrongLifts/SS/BBR/PPL/GZCLP, R3).
+
+    Success (every work set at target with good form) adds the routine's step; a miss repeats the
+    load; the routine's failure limit in a row triggers a 10 % deload, rounded down.
+    """
+    grid = ctx.grids.for_exercise(facts)
+    load = exposure.load
+    sets = exposure.set_count
+    sources = (ctx.routine_source(), text.LIFTOSAUR_LP)
+    if exposure.targets_met:
+        step = lp_step_size(exposure, facts, ctx)
+        inc = increase_load(grid, load, step, ctx.cfg)
+        if inc.coarse:
+            return coarse_rep_bridge(
+                exposure,
+                ctx,
+                inc.load,
+                bridge_base,
+                success_code=ReasonCode.LP_SUCCESS,
+                action=Action.LP_STEP,
+            )
+        new = inc.load if inc.load is not None else load
+        return Decision(
+            Action.LP_STEP,
+            targets_prescription(exposure.targets, load=new),
+            (
+                Reason(
+                    ReasonCode.LP_SUCCESS,
+                    f"{text.all_sets(sets)} reached {text.target_reps(exposure.targets)} at "
+                    f"{ctx.qty(load)}, so add {ctx.qty(new - load)}: {ctx.qty(new)} next "
+                    f"session.",
+                    sources,
+                ),
+            ),
+        )
+    reasons: list[Reason] = []
+    if exposure.form_broken:
+        reasons.append(form_breakdown_reason(exposure, ctx))
+    limit = ctx.cfg.linear.for_profile(ctx.profile.routine_profile).failure_limit
+    if deload_now:
+        factor = ctx.cfg.linear.deload_factor
+        raw = load * factor
+        new = grid.floor_or_min(raw)
+        reasons.append(
+            Reason(
+                ReasonCode.LP_DELOAD,
+                f"Reps were missed at {ctx.qty(load)} in {limit} sessions in a row: take "
+                f"{num((1 - factor) * 100)} % off ({num(load)} x {num(factor)} = {num(raw)}, "
+                f"rounded down to {ctx.qty(new)}) and climb back up.",
+                sources,
+            )
+        )
+        return Decision(
+            Action.DELOAD,
+            targets_prescription(exposure.targets, load=new),
+            tuple(reasons),
+            status=ExerciseStatus.DELOAD,
+        )
+    reasons.append(
+        Reason(
+            ReasonCode.LP_FAIL_REPEAT,
+            f"Got {reps_text(exposure.reps)} against {reps_text(exposure.targets)} at "
+            f"{ctx.qty(load)}: repeat the load (failure {failures} of {limit} before a 10 % "
+            f"deload).",
+            sources,
+        )
+    )
+    return Decision(
+        Action.REPEAT, targets_prescription(exposure.targets, load=load), tuple(reasons)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Intermediate double progression (spec 5.2)
+
+
+def double_progression(
+    exposure: Exposure,
+    facts: ExerciseFacts,
+    ctx: RuleContext,
+    *,
+    rep_range: tuple[int, int] | None = None,
+    grid: LoadGrid | None = None,
+) -> Decision:
+    """Double progression (Liftosaur `dp`): add reps within the range, then load.
+
+    All sets at the top of the range earn one loadable increment and reps restart at the bottom;
+    otherwise each set's target becomes min(achieved + 1, top); a missed target repeats.
+    """
+    lo, hi = rep_range or exposure.rep_range
+    grid = grid or ctx.grids.for_exercise(facts)
+    load = exposure.load
+    reps = exposure.reps
+    sets = exposure.set_count
+    rpe = prescribed_rpe(exposure, ctx)
+    sources = (text.LIFTOSAUR_DP,)
+    if not exposure.form_broken and reps and all(r >= hi for r in reps):
+        inc = increase_load(grid, load, None, ctx.cfg, exposure.system_load)
+        bridge_top = hi + ctx.cfg.rounding.rep_bridge_extra_reps
+        if inc.coarse and (inc.load is None or min(reps) < bridge_top):
+            new_targets = tuple(min(r + 1, bridge_top) for r in reps)
+            jump = (
+                f"the next loadable weight, {ctx.qty(inc.load)}, is "
+                f"{num((inc.load - load) / load * 100)} % heavier"
+                if inc.load is not None and load > 0
+                else "no heavier load can be set up"
+            )
+            return Decision(
+                Action.DP_STEP,
+                targets_prescription(new_targets, load=load, target_rpe=rpe),
+                (
+                    Reason(
+                        ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
+                        f"{text.all_sets(sets)} reached the top of {lo}-{hi} at {ctx.qty(load)}, "
+                        f"but "
+                        f"{jump}: add reps instead ({reps_text(new_targets)}, up to {bridge_top})"
+                        f" and take the jump when every set reaches {bridge_top}.",
+                        sources,
+                    ),
+                ),
+            )
+        if inc.load is None:
+            return Decision(
+                Action.REPEAT,
+                targets_prescription(exposure.targets, load=load, target_rpe=rpe),
+                (
+                    Reason(
+                        ReasonCode.DP_REPS_UP,
+                        f"No heavier load than {ctx.qty(load)} can be set up; keep "
+                        f"{reps_text(exposure.targets)}.",
+                        sources,
+                    ),
+                ),
+            )
+        reasons = [
+            Reason(
+                ReasonCode.DP_LOAD_STEP,
+                f"{text.all_sets(sets)} reached the top of the {lo}-{hi} range "
+                f"({reps_text(reps)}) at "
+                f"{ctx.qty(load)}: add one loadable step to {ctx.qty(inc.load)} and restart at "
+                f"{sets}x{lo}.",
+                sources,
+            )
+        ]
+        if inc.coarse:
+            reasons.append(
+                Reason(
+                    ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
+                    f"The rep bridge to {ctx.qty(inc.load)} is complete.",
+                    sources,
+                )
+            )
+        return Decision(
+            Action.DP_STEP,
+            targets_prescription((lo,) * sets, load=inc.load, target_rpe=rpe),
+            tuple(reasons),
+        )
+    if exposure.targets_met:
+        new_targets = tuple(min(r + 1, hi) for r in reps)
+        return Decision(
+            Action.DP_STEP,
+            targets_prescription(new_targets, load=load, target_rpe=rpe),
+            (
+                Reason(
+                    ReasonCode.DP_REPS_UP,
+                    f"Every set met its target ({reps_text(reps)} against "
+                    f"{reps_text(exposure.targets)}) at {ctx.qty(load)}: next targets "
+                    f"{reps_text(new_targets)}, one rep more per set up to {hi}.",
+                    sources,
+                ),
+            ),
+        )
+    reasons = []
+    if exposure.form_broken:
+        reasons.append(form_breakdown_reason(exposure, ctx))
+    reasons.append(
+        Reason(
+            ReasonCode.DP_REPS_UP,
+            f"Got {reps_text(reps)} against {reps_text(exposure.targets)} at {ctx.qty(load)}: "
+            f"repeat {reps_text(exposure.targets)} at the same load before adding anything.",
+            sources,
+        )
+    )
+    return Decision(
+        Action.REPEAT,
+        targets_prescription(exposure.targets, load=load, target_rpe=rpe),
+        tuple(reasons),
+    )
+
+
+def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early exit
+    exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext
+) -> Decision | None:
+    """RPE autoregulation (RTS): when the logged RPE misses the target by >= 1, re-derive the
+    load from the set's e1RM at the target reps and RPE, clamped to [-10 %, +7.5 %].
+    """
+    if ctx.beginner or exposure.last_rpe is None or facts.ladder:
+        return None
+    if facts.loading in (Loading.ASSISTED, Loading.BODYWEIGHT) or exposure.load <= 0:
+        return None
+    target_rpe = prescribed_rpe(exposure, ctx)
+    if target_rpe is None:
+        return None
+    rpe_cfg = ctx.cfg.rpe
+    delta = target_rpe - exposure.last_rpe
+    if abs(delta) < rpe_cfg.autoregulation_threshold:
+        return None
+    last = exposure.sets[-1]
+    bodyweight_part = 0.0
+    if facts.loading is Loading.WEIGHTED_BODYWEIGHT:
+        if ctx.profile.bodyweight is None:
+            return None
+        bodyweight_part = ctx.profile.bodyweight * facts.bodyweight_factor
+    load = exposure.load
+    grid = ctx.grids.for_exercise(facts)
+    if exposure.last_rpe <= rpe_cfg.single_step_max_rpe and delta > 0:
+        # Below RPE 6.5 the chart gives no estimate: a very easy set earns one step, no more.
+        step = grid.above(load)
+        if step is None:
+            return None
+        return Decision(
+            Action.REPEAT,
+            targets_prescription(exposure.targets, load=step, target_rpe=target_rpe),
+            (
+                Reason(
+                    ReasonCode.RPE_ADJUST_UP,
+                    f"The last set was {last.reps} reps at only RPE {num(exposure.last_rpe)} "
+                    f"against a target of RPE {num(target_rpe)}: add one loadable step, "
+                    f"{ctx.qty(load)} → {ctx.qty(step)}.",
+                    (text.RTS,),
+                ),
+            ),
+        )
+    e1rm = set_e1rm(last.load + bodyweight_part, last.reps, exposure.last_rpe, rpe_cfg)
+    target_reps = last.target_reps if last.target_reps is not None else exposure.top_target
+    pct = rts_percentage(target_reps, target_rpe, rpe_cfg)
+    if e1rm is None or pct is None:
+        return None
+    raw = e1rm * pct - bodyweight_part
+    clamped = min(max(raw, load * (1 + rpe_cfg.clamp_down_pct)), load * (1 + rpe_cfg.clamp_up_pct))
+    new = grid.floor_or_min(clamped)
+    if abs(new - load) < _EPS:
+        return None
+    code = ReasonCode.RPE_ADJUST_UP if new > load else ReasonCode.RPE_ADJUST_DOWN
+    message = (
+        f"The last set was {last.reps} reps at RPE {num(exposure.last_rpe)} against a target "
+        f"of RPE {num(target_rpe)}: e1RM {num(last.load + bodyweight_part)} / "
+        f"{num(rts_percentage(last.reps, exposure.last_rpe, rpe_cfg) or 0)} = {num(e1rm)}, and "
+        f"{target_reps} reps at RPE {num(target_rpe)} is {num(pct * 100)} % of it = {num(raw)}"
+        f", so use {ctx.qty(new)}."
+    )
+    return Decision(
+        Action.REPEAT,
+        targets_prescription(exposure.targets, load=new, target_rpe=target_rpe),
+        (Reason(code, message, (text.RTS,)),),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodyweight ladders (spec 11)
+
+
+def _ladder_progress_targets(
+    exposure: Exposure, targets: tuple[int, ...], hi: int, ctx: RuleContext
+) -> tuple[int, ...]:
+    """Beginners add one rep to every set; intermediates use per-set double progression."""
+    if ctx.beginner:
+        return (min(max(targets) + 1, hi),) * len(targets)
+    return tuple(min(r + 1, hi) for r in exposure.reps)
+
+
+def _repeat_reason(exposure: Exposure, targets: tuple[int, ...], ctx: RuleContext) -> Reason:
+    code = ReasonCode.LP_FAIL_REPEAT if ctx.beginner else ReasonCode.DP_REPS_UP
+    return Reason(
+        code,
+        f"Got {reps_text(exposure.reps)} against {reps_text(targets)}: repeat the same step "
+        f"until every set gets there.",
+        (text.ARTICLE,),
+    )
+
+
+def _step_reason(targets: tuple[int, ...], new: tuple[int, ...], ctx: RuleContext) -> Reason:
+    code = ReasonCode.LP_SUCCESS if ctx.beginner else ReasonCode.DP_REPS_UP
+    return Reason(
+        code,
+        f"Every set reached its target of {reps_text(targets)}: next session "
+        f"{reps_text(new)}, one more rep per set.",
+        (text.ARTICLE, text.LIFTOSAUR_DP),
+    )
+
+
+def _with_form(
+    exposure: Exposure, ctx: RuleContext, reasons: tuple[Reason, ...]
+) -> tuple[Reason, ...]:
+    if exposure.form_broken:
+        return (form_breakdown_reason(exposure, ctx), *reasons)
+    return reasons
+
+
+def pull_up_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> Decision:
+    """Pull-up ladder (spec 11): assisted 3x8 with assistance stepping down, bodyweight 3x5 to
+    3x8 one rep per set per session, then a belt plate and double progression at 5-8.
+    """
+    lad = ctx.cfg.ladders
+    bw = ctx.profile.bodyweight
+    lo, hi = lad.bodyweight_range
+    sets_n = max(lad.sets, exposure.set_count) if exposure.assistance > 0 else exposure.set_count
+    if exposure.assistance > 0:
+        return _assisted_rung(exposure, ctx, sets_n)
+    if exposure.load > 0:
+        return double_progression(exposure, facts, ctx, rep_range=(lo, hi), grid=ctx.grids.belt())
+    if facts.pattern is Pattern.VERTICAL_PULL and any(
+        r < lad.pull_up_min_reps for r in exposure.reps
+    ):
+        grid = ctx.grids.assist()
+        wanted = (
+            bw * lad.initial_assist_pct if bw else lad.fallback_initial_assist.for_unit(ctx.unit)
+        )
+        assistance = grid.at_least(wanted) or wanted
+        return Decision(
+            Action.ROTATE_VARIATION,
+            targets_prescription((lad.assisted_reps,) * lad.sets, load=0.0, assistance=assistance),
+            _with_form(
+                exposure,
+                ctx,
+                (
+                    Reason(
+                        ReasonCode.LADDER_ADVANCE,
+                        f"Got {reps_text(exposure.reps)}: below {lad.sets}x{lad.pull_up_min_reps}"
+                        f" at bodyweight, so step down the ladder to assisted pull-ups "
+                        f"{lad.sets}x{lad.assisted_reps} with {ctx.qty(assistance)} assistance "
+                        f"(negatives or inverted rows also work).",
+                        (text.ARTICLE,),
+                    ),
+                ),
+            ),
+        )
+    return bodyweight_reps(exposure, facts, ctx, rep_range=(lo, hi))
+
+
+def _assisted_rung(exposure: Exposure, ctx: RuleContext, sets_n: int) -> Decision:
+    """Assisted pull-ups run backwards: 3x8 done removes one assistance step (spec 11)."""
+    lad = ctx.cfg.ladders
+    bw = ctx.profile.bodyweight
+    assistance = exposure.assistance
+    done = (
+        not exposure.form_broken
+        and exposure.set_count >= lad.sets
+        and all(r >= lad.assisted_reps for r in exposure.reps)
+    )
+    if not done:
+        return Decision(
+            Action.REPEAT,
+            targets_prescription((lad.assisted_reps,) * sets_n, load=0.0, assistance=assistance),
+            _with_form(
+                exposure, ctx, (_repeat_reason(exposure, (lad.assisted_reps,) * sets_n, ctx),)
+            ),
+        )
+    grid = ctx.grids.assist()
+    lower = grid.below(assistance)
+    threshold = bw * lad.assist_to_bodyweight_pct if bw is not None else None
+    if (threshold is not None and assistance <= threshold + _EPS) or lower is None or lower <= 0:
+        lo = lad.bodyweight_range[0]
+        limit = (
+            f"{ctx.qty(assistance)} is no more than {num(lad.assist_to_bodyweight_pct * 100)} % "
+            f"of {ctx.qty(bw)} bodyweight"
+            if bw is not None and threshold is not None and assistance <= threshold + _EPS
+            else "the assistance cannot go lower"
+        )
+        return Decision(
+            Action.LADDER_ADVANCE,
+            targets_prescription((lo,) * lad.sets, load=0.0),
+            (
+                Reason(
+                    ReasonCode.LADDER_ADVANCE,
+                    f"{lad.sets}x{lad.assisted_reps} done with {ctx.qty(assistance)} assistance "
+                    f"and {limit}: move to bodyweight pull-ups, {lad.sets}x{lo}.",
+                    (text.ARTICLE,),
+                ),
+            ),
+        )
+    return Decision(
+        Action.ASSIST_REDUCE,
+        targets_prescription((lad.assisted_reps,) * sets_n, load=0.0, assistance=lower),
+        (
+            Reason(
+                ReasonCode.ASSIST_REDUCE,
+                f"{text.all_sets(exposure.set_count)} reached {lad.assisted_reps} reps with "
+                f"{ctx.qty(assistance)} assistance: remove one step, "
+                f"{sets_n}x{lad.assisted_reps} with {ctx.qty(lower)}.",
+                (text.ARTICLE,),
+            ),
+        ),
+    )
+
+
+def bodyweight_reps(
+    exposure: Exposure,
+    facts: ExerciseFacts,
+    ctx: RuleContext,
+    *,
+    rep_range: tuple[int, int] | None = None,
+) -> Decision:
+    """Bodyweight rep ladder: +1 rep per set per successful session up to the top, then a belt
+    plate (+2.5 kg / 5 lb) and back to the bottom (spec 11).
+    """
+    lad = ctx.cfg.ladders
+    if exposure.load > 0:
+        return double_progression(exposure, facts, ctx, rep_range=rep_range, grid=ctx.grids.belt())
+    lo, hi = rep_range or exposure.rep_range
+    targets = tuple(s.target_reps if s.target_reps is not None else lo for s in exposure.sets)
+    met = not exposure.form_broken and all(
+        r >= t for r, t in zip(exposure.reps, targets, strict=True)
+    )
+    sets = exposure.set_count
+    if met and sets >= lad.sets and all(r >= hi for r in exposure.reps):
+        step = lad.belt_step.for_unit(ctx.unit)
+        added = ctx.grids.belt().at_least(step) or step
+        return Decision(
+            Action.BW_ADD_LOAD,
+            targets_prescription((lo,) * sets, load=added),
+            (
+                Reason(
+                    ReasonCode.BW_ADD_LOAD,
+                    f"{sets}x{hi} done at bodyweight: add {ctx.qty(added)} on a belt and go "
+                    f"back to {sets}x{lo}.",
+                    (text.ARTICLE, text.LIFTOSAUR_DP),
+                ),
+            ),
+        )
+    if met:
+        new = _ladder_progress_targets(exposure, targets, hi, ctx)
+        action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
+        return Decision(
+            action, targets_prescription(new, load=0.0), (_step_reason(targets, new, ctx),)
+        )
+    return Decision(
+        Action.REPEAT,
+        targets_prescription(targets, load=0.0),
+        _with_form(exposure, ctx, (_repeat_reason(exposure, targets, ctx),)),
+    )
+
+
+def rung_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> Decision:
+    """Rung ladders (spec 11): inverted row L1 chest-high bar -> L2 hip-high bar -> L3 feet
+    elevated -> L4 loaded; hyperextension arms crossed -> hands behind head -> held plate.
+    All sets at the top of the rung's range advance one rung and restart at the bottom.
+    """
+    lad = ctx.cfg.ladders
+    if facts.pattern is Pattern.BACK_EXTENSION:
+        lo, hi = lad.back_extension_range
+        load_step = lad.back_extension_load_step.for_unit(ctx.unit)
+    else:
+        lo, hi = lad.row_beginner_range if ctx.beginner else lad.row_range
+        load_step = lad.row_load_step.for_unit(ctx.unit)
+    rungs = facts.ladder
+    rung = min(max(exposure.rung, 1), len(rungs))
+    sets = max(exposure.set_count, 1)
+    targets = tuple(s.target_reps if s.target_reps is not None else lo for s in exposure.sets)
+    met = not exposure.form_broken and all(
+        r >= t for r, t in zip(exposure.reps, targets, strict=True)
+    )
+    belt = ctx.grids.belt()
+    at_top = met and exposure.set_count >= lad.sets and all(r >= hi for r in exposure.reps)
+    if at_top and rung < len(rungs):
+        nxt = rungs[rung]
+        load = (belt.at_least(load_step) or load_step) if nxt.loaded else 0.0
+        extra = f" with {ctx.qty(load)}" if load else ""
+        return Decision(
+            Action.LADDER_ADVANCE,
+            targets_prescription((lo,) * sets, load=load, ladder_step=rung + 1),
+            (
+                Reason(
+                    ReasonCode.LADDER_ADVANCE,
+                    f"{sets}x{hi} done at L{rung} ({rungs[rung - 1].label}): advance to "
+                    f"L{rung + 1} ({nxt.label}){extra}, {sets}x{lo}.",
+                    (text.ARTICLE,),
+                ),
+            ),
+        )
+    if at_top and rungs[rung - 1].loaded:
+        wanted = exposure.load + load_step
+        new = belt.floor(wanted)
+        if new is None or new <= exposure.load + _EPS:
+            new = belt.above(exposure.load) or wanted
+        return Decision(
+            Action.BW_ADD_LOAD,
+            targets_prescription((lo,) * sets, load=new, ladder_step=rung),
+            (
+                Reason(
+                    ReasonCode.BW_ADD_LOAD,
+                    f"{sets}x{hi} done at L{rung} with {ctx.qty(exposure.load)}: add "
+                    f"{ctx.qty(new - exposure.load)} to {ctx.qty(new)} and go back to "
+                    f"{sets}x{lo}.",
+                    (text.ARTICLE,),
+                ),
+            ),
+        )
+    if at_top:
+        cap = lad.bodyweight_rep_cap
+        new_targets = tuple(min(r + 1, cap) for r in exposure.reps)
+        action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
+        return Decision(
+            action,
+            targets_prescription(new_targets, load=exposure.load, ladder_step=rung),
+            (_step_reason(targets, new_targets, ctx),),
+        )
+    if met:
+        progressed = _ladder_progress_targets(exposure, targets, hi, ctx)
+        action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
+        return Decision(
+            action,
+            targets_prescription(progressed, load=exposure.load, ladder_step=rung),
+            (_step_reason(targets, progressed, ctx),),
+        )
+    return Decision(
+        Action.REPEAT,
+        targets_prescription(targets, load=exposure.load, ladder_step=rung),
+        _with_form(exposure, ctx, (_repeat_reason(exposure, targets, ctx),)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Deload week and reset (spec 7)
+
+
+def deload_week(
+    snapshot: DeloadSnapshot, facts: ExerciseFacts, ctx: RuleContext, reasons: tuple[Reason, ...]
+) -> Decision:
+    """Deload week (RP / RTS practice): half the sets rounded up, same reps, 80 % of the load
+    rounded down, RPE at most 6, no AMRAP or failure sets.
+    """
+    dl = ctx.cfg.deload
+    sets = max(1, math.ceil(snapshot.sets * dl.set_factor))
+    reps = snapshot.reps[:sets] if len(snapshot.reps) >= sets else (snapshot.reps[-1],) * sets
+    load = snapshot.load
+    new_load = (
+        ctx.grids.for_exercise(facts).floor_or_min(load * dl.load_factor) if load > 0 else 0.0
+    )
+    new_load = min(new_load, load)
+    detail = Reason(
+        reasons[0].code,
+        f"{reasons[0].message} Deload week: {snapshot.sets} → {sets} sets, same reps, "
+        f"{ctx.qty(load)} x {num(dl.load_factor)} → {ctx.qty(new_load)} (rounded down), RPE ≤ "
+        f"{num(dl.max_rpe)}, no sets to failure.",
+        reasons[0].sources,
+    )
+    return Decision(
+        Action.DELOAD,
+        targets_prescription(
+            reps,
+            load=new_load,
+            assistance=snapshot.assistance,
+            target_rpe=None if ctx.beginner else dl.max_rpe,
+        ),
+        (detail, *reasons[1:]),
+        status=ExerciseStatus.DELOAD,
+    )
+
+
+def reset_after_deload(
+    snapshot: DeloadSnapshot, facts: ExerciseFacts, ctx: RuleContext, weekly_before: float
+) -> Decision:
+    """Reset after a deload week: 90 % of the pre-deload load (rounded down), reps at the range
+    floor, weekly volume back near MEV (RP: restart the mesocycle low and build again).
+    """
+    dl = ctx.cfg.deload
+    mev = ctx.cfg.volume.mev
+    sets = snapshot.sets
+    if weekly_before > mev:
+        sets = max(1, math.ceil(sets * mev / weekly_before))
+    load = snapshot.load
+    new_load = (
+        ctx.grids.for_exercise(facts).floor_or_min(load * dl.reset_factor) if load > 0 else 0.0
+    )
+    return Decision(
+        Action.RESET,
+        targets_prescription(
+            (snapshot.rep_floor,) * sets, load=new_load, assistance=snapshot.assistance
+        ),
+        (
+            Reason(
+                ReasonCode.RESET_AFTER_DELOAD,
+                f"The deload week is over: restart at {num(dl.reset_factor * 100)} % of "
+                f"{ctx.qty(load)} = {ctx.qty(new_load)} (rounded down), {sets}x"
+                f"{snapshot.rep_floor}, with weekly sets back near MEV {num(mev)}.",
+                (text.RP_LANDMARKS, text.LIFTOSAUR_DP),
+            ),
+        ),
+        status=ExerciseStatus.RESET,
+    )

@@ -1,0 +1,266 @@
+"""Weekly volume, back/front balance, landmarks and recovery feedback (spec 6 and 9)."""
+
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.recommender.config import BACK_GROUP, RecommenderConfig
+from app.recommender.enums import Experience, LandmarkStatus, Pattern, Side
+from app.recommender.history import Exposure, default_rep_range, fallback_facts
+from app.recommender.models import ExerciseFacts, Feedback, LandmarkCheck, Plan
+from app.recommender.rpe import effective_rpe
+
+
+def group_credits(facts: ExerciseFacts, cfg: RecommenderConfig) -> dict[str, float]:
+    """Fractional set credit per muscle group: primary 1.0, secondary 0.5 (RP set counting).
+
+    A group is credited once per set, at its best muscle, so a row's lats and rhomboids do not
+    double count; configured overrides (deadlift: back 0.5, erectors 1.0) come last.
+    """
+    vol = cfg.volume
+    mapping = dict(vol.muscle_groups)
+    group_credit: dict[str, float] = {}
+    for muscles, credit in (
+        (facts.primary_muscles, vol.primary_credit),
+        (facts.secondary_muscles, vol.secondary_credit),
+    ):
+        for muscle in muscles:
+            group = mapping.get(muscle, muscle)
+            group_credit[group] = max(group_credit.get(group, 0.0), credit)
+    group_credit.update(
+        {group: credit for slug, group, credit in vol.credit_overrides if slug == facts.slug}
+    )
+    return group_credit
+
+
+def is_front(
+    facts: ExerciseFacts, group_credit: Mapping[str, float], cfg: RecommenderConfig
+) -> bool:
+    """Front exercises for R7: chest or front-delt primaries (pressing), or declared front."""
+    if facts.side is Side.FRONT:
+        return True
+    return any(
+        group_credit.get(g, 0.0) >= cfg.volume.primary_credit for g in cfg.volume.front_groups
+    )
+
+
+class Catalog:
+    """Facts and credits by slug, computed once per request."""
+
+    __slots__ = ("_cfg", "_credits", "facts")
+
+    def __init__(self, facts: Sequence[ExerciseFacts], cfg: RecommenderConfig):
+        self.facts: dict[str, ExerciseFacts] = {f.slug: f for f in facts}
+        self._cfg = cfg
+        self._credits: dict[str, dict[str, float]] = {}
+
+    def get(self, slug: str) -> ExerciseFacts:
+        facts = self.facts.get(slug)
+        if facts is None:
+            facts = fallback_facts(slug)
+            self.facts[slug] = facts
+        return facts
+
+    def credits_for(self, slug: str) -> dict[str, float]:
+        found = self._credits.get(slug)
+        if found is None:
+            found = group_credits(self.get(slug), self._cfg)
+            self._credits[slug] = found
+        return found
+
+    def parent(self, slug: str) -> str:
+        """The top-five lift a ladder variant belongs to (assisted pull-up -> pull-up)."""
+        return self.get(slug).variant_of or slug
+
+    def top_rank(self, slug: str) -> int | None:
+        facts = self.get(slug)
+        if facts.top_rank is not None:
+            return facts.top_rank
+        if facts.variant_of is not None:
+            return self.get(facts.variant_of).top_rank
+        return None
+
+
+@dataclass(slots=True)
+class WeeklyVolume:
+    """Hard sets and reps of one week, by muscle group and by balance side."""
+
+    sets: dict[str, float]
+    reps: dict[str, float]
+    back_side_sets: float = 0.0
+    back_side_reps: float = 0.0
+    front_sets: float = 0.0
+    front_reps: float = 0.0
+    horizontal_pull_sets: float = 0.0
+    vertical_pull_sets: float = 0.0
+
+    def add(
+        self,
+        facts: ExerciseFacts,
+        group_credit: Mapping[str, float],
+        sets: float,
+        reps: float,
+        cfg: RecommenderConfig,
+    ) -> None:
+        for group, credit in group_credit.items():
+            self.sets[group] = self.sets.get(group, 0.0) + sets * credit
+            self.reps[group] = self.reps.get(group, 0.0) + reps * credit
+        if facts.side is Side.BACK:
+            self.back_side_sets += sets
+            self.back_side_reps += reps
+        elif is_front(facts, group_credit, cfg):
+            self.front_sets += sets
+            self.front_reps += reps
+        if facts.pattern is Pattern.HORIZONTAL_PULL:
+            self.horizontal_pull_sets += sets
+        elif facts.pattern is Pattern.VERTICAL_PULL:
+            self.vertical_pull_sets += sets
+
+    def group_sets(self, group: str) -> float:
+        return self.sets.get(group, 0.0)
+
+    def ratio_sets(self) -> float | None:
+        """R7 balance on sets; None when there is no front work to balance against."""
+        return self.back_side_sets / self.front_sets if self.front_sets > 0 else None
+
+    def ratio_reps(self) -> float | None:
+        return self.back_side_reps / self.front_reps if self.front_reps > 0 else None
+
+
+def is_hard_set(rpe: float | None, cfg: RecommenderConfig) -> bool:
+    """Hard sets only count toward volume: RPE >= 6 when effort was logged (RP counting)."""
+    return rpe is None or rpe >= cfg.volume.hard_set_min_rpe
+
+
+def history_volume(
+    ordered: Sequence[Exposure],
+    dates: Sequence[date],
+    end: date,
+    catalog: Catalog,
+    cfg: RecommenderConfig,
+) -> WeeklyVolume:
+    """Volume of the `window_days` ending on `end` (inclusive), from logged work sets."""
+    start = end - timedelta(days=cfg.volume.window_days)
+    lo = bisect_right(dates, start)
+    hi = bisect_right(dates, end)
+    volume = WeeklyVolume({}, {})
+    for exposure in ordered[lo:hi]:
+        hard = [
+            s
+            for s in exposure.sets
+            if is_hard_set(effective_rpe(s.rpe, s.rir, to_failure=s.to_failure), cfg)
+        ]
+        if hard:
+            facts = catalog.get(exposure.exercise)
+            volume.add(
+                facts,
+                catalog.credits_for(exposure.exercise),
+                len(hard),
+                sum(s.reps for s in hard),
+                cfg,
+            )
+    return volume
+
+
+def plan_volume(plan: Plan, catalog: Catalog, cfg: RecommenderConfig) -> WeeklyVolume:
+    """Volume the lifter intends this week, from the plan's sets and reps."""
+    volume = WeeklyVolume({}, {})
+    for entry in plan.entries:
+        facts = catalog.get(entry.exercise)
+        sets = max(0, entry.sets) * max(0, entry.times_per_week)
+        if entry.reps is not None:
+            reps = entry.reps
+        elif entry.rep_range is not None:
+            reps = entry.rep_range[0]
+        else:
+            reps = default_rep_range(facts, cfg)[0]
+        volume.add(facts, catalog.credits_for(entry.exercise), sets, sets * reps, cfg)
+    return volume
+
+
+def landmark_check(
+    group: str, sets: float, experience: Experience, cfg: RecommenderConfig
+) -> LandmarkCheck:
+    """Where weekly sets sit against RP's landmarks (beginners: the article-friendly 8-14)."""
+    vol = cfg.volume
+    if experience is Experience.BEGINNER:
+        mev, mav_low, mav_high, mrv = (
+            vol.beginner_low,
+            vol.beginner_low,
+            vol.beginner_high,
+            vol.beginner_high,
+        )
+    else:
+        mev, mav_low, mav_high, mrv = vol.mev, vol.mav_low, vol.mav_high, vol.mrv
+    if sets < mev:
+        status = LandmarkStatus.BELOW_MEV
+    elif sets > mrv:
+        status = LandmarkStatus.ABOVE_MRV
+    elif sets > mav_high:
+        status = LandmarkStatus.ABOVE_MAV
+    else:
+        status = LandmarkStatus.WITHIN
+    return LandmarkCheck(group, round(sets, 2), mev, mav_low, mav_high, mrv, status)
+
+
+class FeedbackBook:
+    """The most recent weekly feedback per muscle group, as of any date."""
+
+    __slots__ = ("_by_group", "_cfg")
+
+    def __init__(self, feedback: Sequence[Feedback], cfg: RecommenderConfig):
+        self._cfg = cfg
+        by_group: dict[str, list[Feedback]] = {}
+        for entry in feedback:
+            by_group.setdefault(entry.muscle_group, []).append(entry)
+        self._by_group = {g: sorted(v, key=lambda f: f.week_start) for g, v in by_group.items()}
+
+    def latest(self, group: str, on: date) -> Feedback | None:
+        entries = self._by_group.get(group)
+        if not entries:
+            return None
+        found = None
+        for entry in entries:
+            if entry.week_start <= on:
+                found = entry
+        if found is None or (on - found.week_start).days > self._cfg.recovery.feedback_max_age_days:
+            return None
+        return found
+
+
+def red_flags(feedback: Feedback | None, cfg: RecommenderConfig) -> tuple[str, ...]:
+    """Recovery red flags (RP): soreness 3, performance 3 or joint pain >= 2."""
+    if feedback is None:
+        return ()
+    rec = cfg.recovery
+    flags: list[str] = []
+    if feedback.soreness >= rec.red_flag_soreness:
+        flags.append(f"soreness {feedback.soreness}/3")
+    if feedback.performance >= rec.red_flag_performance:
+        flags.append(f"performance {feedback.performance}/3")
+    if feedback.joint_pain >= rec.red_flag_joint_pain:
+        flags.append(f"joint pain {feedback.joint_pain}/3")
+    return tuple(flags)
+
+
+def rp_sets_allowed(feedback: Feedback | None, cfg: RecommenderConfig) -> int:
+    """Sets RP's soreness x performance table allows adding; no feedback allows one."""
+    if feedback is None:
+        return 1
+    table = cfg.recovery.rp_table
+    row = table[min(max(feedback.soreness, 0), len(table) - 1)]
+    return row[min(max(feedback.performance, 0), len(row) - 1)]
+
+
+__all__ = [
+    "BACK_GROUP",
+    "Catalog",
+    "FeedbackBook",
+    "WeeklyVolume",
+    "history_volume",
+    "landmark_check",
+    "plan_volume",
+    "red_flags",
+    "rp_sets_allowed",
+]
