@@ -38,7 +38,7 @@ lint: install ## ruff, import contracts and the Dockerfile linter
 	$(BIN)/hadolint --failure-threshold info Dockerfile
 
 typecheck: install ## mypy --strict over the app, the migrations and the tests
-	$(BIN)/mypy app migrations tests
+	$(BIN)/mypy app migrations tests scripts
 
 test: lint typecheck ## Everything CI runs: lint, types and the whole pytest suite
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85

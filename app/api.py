@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from app import __version__
 from app.anatomy.router import router as anatomy_router
 from app.exercises.router import router as exercises_router
+from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
 from app.tips.router import router as tips_router
 
@@ -28,5 +29,11 @@ async def get_api_index() -> ApiIndex:
     return ApiIndex(name="Spotter", version=__version__, docs="/docs", openapi="/openapi.json")
 
 
-for domain_router in (exercises_router, anatomy_router, tips_router, search_router):
+for domain_router in (
+    exercises_router,
+    anatomy_router,
+    tips_router,
+    search_router,
+    recommendations_router,
+):
     router.include_router(domain_router)

@@ -15,8 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.config import get_settings
-from app.content import ContentBundle, ContentError, load_content
-from app.content.loader import LoadSummary, load_bundle
+from app.content import ContentError, load_content
+from app.content.loader import load_bundle_into
 from app.db import migrations
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
@@ -81,7 +81,7 @@ def _load_content(url: str, path: Path | None) -> None:
     except ContentError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
-    summary = asyncio.run(_write_bundle(url, bundle))
+    summary = asyncio.run(load_bundle_into(url, get_settings(), bundle))
     console = Console(stderr=True)
     table = Table(title="Knowledge base", title_justify="left")
     for column in ("kind", "created", "updated", "unchanged", "deleted"):
@@ -99,18 +99,6 @@ def _load_content(url: str, path: Path | None) -> None:
         console.print(f"content revision is now {summary.revision}")
     else:
         console.print("nothing changed")
-
-
-async def _write_bundle(url: str, bundle: ContentBundle) -> LoadSummary:
-    settings = get_settings()
-    engine = build_engine(url, settings)
-    try:
-        async with build_sessionmaker(engine)() as session:
-            summary = await load_bundle(session, bundle)
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return summary
 
 
 @cli.command("import-free-exercise-db")

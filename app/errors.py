@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -165,11 +166,16 @@ def _location_and_name(loc: Sequence[str | int]) -> tuple[str, str]:
     return str(where), ".".join(str(part) for part in rest)
 
 
+_FIELD = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
     """Turn pydantic's error list into named, located invalid parameters."""
     params = []
     for error in errors:
-        loc = list(error.get("loc", ()))
+        # pydantic names the union member that failed ("PlateIn", "constrained-float"); clients
+        # know fields, not our type names, so keep only the field path.
+        loc = [p for p in error.get("loc", ()) if isinstance(p, int) or _FIELD.fullmatch(p)]
         if loc and loc[0] != "body" and isinstance(loc[-1], int):
             # A repeated query parameter: name the parameter, and quote the bad value below.
             loc.pop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +33,7 @@ TAGS = [
     {"name": "anatomy", "description": "Muscles and the joint actions they perform."},
     {"name": "guidance", "description": "Tips, benefits, strategies by level, and routines."},
     {"name": "search", "description": "One search box over the whole knowledge base."},
+    {"name": "recommendations", "description": "What to do next session, and why."},
     {"name": "meta", "description": "About the API itself."},
     {"name": "operations", "description": "Probes for orchestrators and load balancers."},
 ]
@@ -49,6 +51,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = build_engine(resolve_database_url(settings), settings)
     app.state.engine = engine
     app.state.sessionmaker = build_sessionmaker(engine)
+    # Everything built so far lives as long as the process: move it out of the collector's
+    # way, so collections triggered by request garbage do not rescan it (it shows in p95).
+    gc.freeze()
     try:
         yield
     finally:
@@ -65,6 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # One schema per model (not Model-Input / Model-Output): generated clients get one type,
+        # and the recommender's echoed `state` has the same shape both ways.
+        separate_input_output_schemas=False,
     )
     app.state.settings = settings
 

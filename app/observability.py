@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from asgi_correlation_id import correlation_id
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,6 +110,10 @@ class RequestLogMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
+                # Time spent in the application, for clients and benchmarks (W3C Server-Timing).
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                headers = MutableHeaders(scope=message)
+                headers.append("Server-Timing", f"app;dur={elapsed_ms:.2f}")
             await send(message)
 
         try:

@@ -1,7 +1,7 @@
 """Latency of the knowledge-base API with the free-exercise-db dataset imported (~900 exercises).
 
-Creates a throwaway database on DATABASE_URL's server (or the embedded server when unset),
-migrates it, loads the curated content, imports the dataset, then serves the app in-process
+On a scratch database with the curated content (see benchkit.py), imports the dataset, then
+serves the app in-process
 through httpx's ASGI transport, so the figures are application + database time without any
 network. Drops the database at the end.
 
@@ -13,23 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import statistics
 import time
-import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
 import httpx
-from rich.console import Console
+from benchkit import bench_settings, console, ms, scratch_database, timed
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from app.config import Settings, get_settings
-from app.content import load_content
-from app.content.loader import load_bundle
-from app.db import migrations
-from app.db.embedded import embedded_database_url
 from app.db.engine import build_engine, build_sessionmaker
 from app.importers.free_exercise_db import import_free_exercise_db
 from app.main import create_app
@@ -37,39 +27,6 @@ from app.pagination import MAX_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "data" / "free-exercise-db" / "exercises.json"
-console = Console()
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _admin(server_url: str, sql: str) -> None:
-    connection = await asyncpg.connect(_dsn(server_url))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-def _ms(seconds: list[float]) -> tuple[str, str]:
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{statistics.median(ordered) * 1000:.1f}", f"{p95 * 1000:.1f}"
-
-
-async def _timed(call: Callable[[], Awaitable[httpx.Response]], expect: int, n: int) -> list[float]:
-    for _ in range(5):  # warm the pool and the plan caches
-        await call()
-    times: list[float] = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = await call()
-        times.append(time.perf_counter() - start)
-        if response.status_code != expect:
-            msg = f"{response.request.url}: {response.status_code} {response.text[:200]}"
-            raise RuntimeError(msg)
-    return times
 
 
 async def _walk_catalog(http: httpx.AsyncClient) -> tuple[float, list[float], int]:
@@ -96,14 +53,10 @@ async def _walk_catalog(http: httpx.AsyncClient) -> tuple[float, list[float], in
 
 
 async def _bench(url: str, dataset: Path, n: int) -> None:
-    settings = Settings.model_validate(
-        {"database_url": url, "log_level": "WARNING", "log_format": "console"}
-    )
+    settings = bench_settings(url)
     engine = build_engine(url, settings)
     try:
         async with build_sessionmaker(engine)() as session:
-            await load_bundle(session, load_content())
-            await session.commit()
             start = time.perf_counter()
             summary = await import_free_exercise_db(session, dataset)
             await session.commit()
@@ -150,15 +103,15 @@ async def _bench(url: str, dataset: Path, n: int) -> None:
             ]
             for label, path, headers, expect in cases:
                 call = functools.partial(http.get, path, headers=headers)
-                table.add_row(label, *_ms(await _timed(call, expect, n)))
+                table.add_row(label, *ms(await timed(call, expect, n)))
             walks = [await _walk_catalog(http) for _ in range(max(1, n // 20))]
     total_s = [w[0] for w in walks]
     per_page = [page for w in walks for page in w[1]]
     table.add_row(
         f"whole catalog: {walks[0][2]} items, {len(walks[0][1])} pages (total)",
-        *_ms(total_s),
+        *ms(total_s),
     )
-    table.add_row("  per page", *_ms(per_page))
+    table.add_row("  per page", *ms(per_page))
     console.print(table)
 
 
@@ -169,18 +122,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per case")
     args = parser.parse_args()
 
-    settings = get_settings()
-    server_url = settings.database_url or embedded_database_url(
-        settings.data_dir / "postgres", "postgres"
-    )
-    name = f"spotter_bench_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        migrations.upgrade(url)
+    with scratch_database() as url:
         asyncio.run(_bench(url, args.dataset, args.requests))
-    finally:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -22,10 +22,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Environment, LogFormat, Settings
 from app.content import load_content
-from app.content.loader import load_bundle
+from app.content.loader import load_bundle_into
 from app.db import migrations
 from app.db.embedded import start_embedded_server
-from app.db.engine import build_engine, build_sessionmaker
 from app.db.session import get_session
 from app.main import create_app
 
@@ -75,22 +74,12 @@ def database_factory(server_url: str) -> Iterator[DatabaseFactory]:
         asyncio.run(_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _load_curated_content(url: str) -> None:
-    engine = build_engine(url, make_settings(url))
-    try:
-        async with build_sessionmaker(engine)() as session:
-            await load_bundle(session, load_content())
-            await session.commit()
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(database_factory: DatabaseFactory) -> str:
     """The run's main database, migrated to the newest revision, with the curated content."""
     url = database_factory()
     migrations.upgrade(url)
-    asyncio.run(_load_curated_content(url))
+    asyncio.run(load_bundle_into(url, make_settings(url), load_content()))
     return url
 
 

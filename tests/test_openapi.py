@@ -78,3 +78,8 @@ async def test_list_and_detail_responses_carry_examples(openapi: dict[str, Any])
             "examples" in field for field in schema.get("properties", {}).values()
         )
         assert has_examples, f"{name} has no examples"
+
+
+async def test_schema_names_read_well_in_generated_clients(openapi: dict[str, Any]) -> None:
+    names = list(openapi["components"]["schemas"])
+    assert not [n for n in names if "__" in n or n.endswith(("-Input", "-Output"))]

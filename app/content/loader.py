@@ -16,9 +16,11 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.anatomy.models import JointAction, Muscle, MuscleFunction
+from app.config import Settings
 from app.content.schema import ContentBundle
 from app.content.schema import Exercise as ExerciseItem
 from app.content.schema import Muscle as MuscleItem
+from app.db.engine import build_engine, build_sessionmaker
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
 from app.knowledge.models import Origin, Source
 from app.knowledge.service import bump_revision, lock_content, refresh_search_vectors
@@ -306,3 +308,15 @@ def _exercise_values(e: ExerciseItem) -> dict[str, Any]:
         "equipment": list(e.equipment),
         "document": _document(e),
     }
+
+
+async def load_bundle_into(url: str, settings: Settings, bundle: ContentBundle) -> LoadSummary:
+    """Load ``bundle`` into the database at ``url`` in one committed transaction."""
+    engine = build_engine(url, settings)
+    try:
+        async with build_sessionmaker(engine)() as session:
+            summary = await load_bundle(session, bundle)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return summary

@@ -618,3 +618,19 @@ async def require_known(
                 for value in unknown
             ],
         )
+
+
+async def exercises_with_muscles(
+    session: AsyncSession,
+) -> list[tuple[Exercise, list[tuple[str, str]]]]:
+    """Every exercise with its (muscle slug, role) pairs, for building catalog facts."""
+    rows = list((await session.exec(select(Exercise))).all())
+    muscles: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    statement = (
+        select(ExerciseMuscle.exercise_id, Muscle.slug, ExerciseMuscle.role)
+        .join(Muscle, col(Muscle.id) == col(ExerciseMuscle.muscle_id))
+        .order_by(col(Muscle.slug))
+    )
+    for exercise_id, slug, role in (await session.exec(statement)).all():
+        muscles[exercise_id].append((slug, role))
+    return [(row, muscles[row.id or 0]) for row in rows]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -77,3 +78,29 @@ async def refresh_search_vectors(session: AsyncSession, table: str, ids: Sequenc
         "WHERE id = ANY(:ids)"
     )
     await run_sql(session, statement, ids=list(ids))
+
+
+T = TypeVar("T")
+
+
+class RevisionCache(Generic[T]):
+    """A value derived from knowledge-base content, rebuilt only when the content changes.
+
+    Kept per process and per database; every use costs one tiny revision lookup, and a
+    rebuild happens at most once per content change.
+    """
+
+    def __init__(self, build: Callable[[AsyncSession], Awaitable[T]]) -> None:
+        self._build = build
+        self._entries: dict[str, tuple[str, T]] = {}
+
+    async def get(self, session: AsyncSession) -> T:
+        stamp = await revision_stamp(session)
+        # A session bound to a connection (tests) or an engine: both lead to the engine's URL.
+        database = str(session.get_bind().engine.url)
+        cached = self._entries.get(database)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        value = await self._build(session)
+        self._entries[database] = (stamp, value)
+        return value

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.session import run_sql
-from app.knowledge.service import revision_stamp
+from app.knowledge.service import RevisionCache
 
 
 class HitKind(StrEnum):
@@ -70,7 +70,6 @@ class Hit:
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    revision: str
     entries: list[Entry]
     # One string per (entry, name-or-alias), compacted: lower case, letters and digits only.
     compact: list[str]
@@ -79,24 +78,11 @@ class _Vocabulary:
     labels: list[str]
 
 
-_cache: dict[str, _Vocabulary] = {}
-
-
 def compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _database_key(session: AsyncSession) -> str:
-    # A session bound to a connection (tests) or an engine: both lead to the engine's URL.
-    return str(session.get_bind().engine.url)
-
-
-async def _vocabulary(session: AsyncSession) -> _Vocabulary:
-    revision = await revision_stamp(session)
-    key = _database_key(session)
-    cached = _cache.get(key)
-    if cached is not None and cached.revision == revision:
-        return cached
+async def _build_vocabulary(session: AsyncSession) -> _Vocabulary:
     entries: list[Entry] = []
     compact_terms: list[str] = []
     spaced_terms: list[str] = []
@@ -116,9 +102,10 @@ async def _vocabulary(session: AsyncSession) -> _Vocabulary:
                 spaced_terms.append(utils.default_process(term))
                 owner.append(len(entries) - 1)
                 labels.append(term)
-    vocabulary = _Vocabulary(revision, entries, compact_terms, spaced_terms, owner, labels)
-    _cache[key] = vocabulary
-    return vocabulary
+    return _Vocabulary(entries, compact_terms, spaced_terms, owner, labels)
+
+
+_vocabulary = RevisionCache(_build_vocabulary)
 
 
 def _fuzzy(
@@ -186,7 +173,7 @@ async def search(
 ) -> list[Hit]:
     """Ranked hits for ``query`` among ``kinds`` (all kinds by default)."""
     wanted = set(kinds or HitKind)
-    vocabulary = await _vocabulary(session)
+    vocabulary = await _vocabulary.get(session)
     fuzzy = _fuzzy(vocabulary, query, wanted)
     text_ranks = await _full_text(session, query, wanted)
     index_of = {(e.kind, e.id): i for i, e in enumerate(vocabulary.entries)}

@@ -56,16 +56,16 @@ class AnatomyNotePublic(PublicModel):
     sources: list[SourceRef]
 
 
-class ModificationVariant(PublicModel):
+class StrategyModificationVariant(PublicModel):
     code: str = Field(examples=["a"])
     description: str
 
 
-class Modification(PublicModel):
+class StrategyModification(PublicModel):
     kind: str = Field(examples=["ADD_SETS"])
     title: str
     description: str
-    variants: list[ModificationVariant]
+    variants: list[StrategyModificationVariant]
 
 
 class StrategyPublic(PublicModel):
@@ -77,7 +77,7 @@ class StrategyPublic(PublicModel):
     principles: list[Point]
     recommended_exercises: list[ExerciseRef]
     anchor_exercises: list[ExerciseRef] = Field(description="Keep these whatever else changes.")
-    modifications: list[Modification] = Field(
+    modifications: list[StrategyModification] = Field(
         description="Ways to progress a stalled lifter, in the order to try them, one at a time."
     )
     routines: list[str] = Field(description="Slugs of routines suited to this level.")

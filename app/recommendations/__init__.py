@@ -1,0 +1,1 @@
+"""The recommender over HTTP: validation, catalog facts from the knowledge base, the engine."""

@@ -1,0 +1,44 @@
+"""The next-session recommendation endpoint."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from app.db.session import SessionDep
+from app.errors import problem_responses
+from app.recommendations import service
+from app.recommendations.examples import OPENAPI_EXAMPLES
+from app.recommendations.schemas import NextSessionRequest
+from app.recommender import RecommendationResult
+
+router = APIRouter(tags=["recommendations"])
+
+
+@router.post(
+    "/recommendations/next-session",
+    summary="Recommend the next session",
+    response_model=RecommendationResult,
+    responses=problem_responses(422, 503),
+)
+async def recommend_next_session(
+    session: SessionDep,
+    body: Annotated[NextSessionRequest, Body(openapi_examples=OPENAPI_EXAMPLES)],
+) -> RecommendationResult:
+    """What to do next session for every exercise in the history (and plan), and why.
+
+    Stateless: send the lifter's profile, equipment and recent sessions; nothing is stored.
+    Beginners follow their routine's linear progression; intermediate and advanced lifters get
+    double progression, stall detection and the article's four modifications applied one at a
+    time per muscle group, with deloads, RPE autoregulation, volume landmarks and the back/front
+    balance check. Every recommendation carries reason codes with a message naming the numbers
+    and the sources it rests on; loads are always loadable with the given equipment.
+
+    Send back `plan.state` from the previous answer to continue an episode exactly. Exercises
+    are knowledge-base slugs; an unknown slug, an impossible value, a date after `today` or more
+    than a year (or 5,000 sets) of history is a 422 naming the field.
+    """
+    today = body.today or datetime.now(UTC).date()
+    return await service.next_session(session, body, today)

@@ -1,0 +1,294 @@
+"""The next-session request: what a client sends, with every limit it must respect.
+
+The response is the engine's own ``RecommendationResult`` (pydantic serialises its frozen
+dataclasses), so the contract cannot drift from what the engine computes. The request is
+validated here, strictly, because the engine trusts its input.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.recommender import EngineState, Experience, Goal, RoutineProfile, Unit
+
+MAX_HISTORY_DAYS = 366
+MAX_HISTORY_SETS = 5000
+MAX_SESSIONS = 1000
+
+ExerciseSlug = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        description="An exercise slug from `/v1/exercises`.",
+        examples=["barbell-bent-over-row"],
+    ),
+]
+Weight = Annotated[float, Field(ge=0, le=1000, description="In the profile's unit.")]
+Rpe = Annotated[
+    float, Field(ge=1, le=10, multiple_of=0.5, description="Rate of perceived exertion, 1-10.")
+]
+RepRange = Annotated[tuple[int, int], Field(description="`[low, high]`, inclusive.")]
+
+
+class StrictModel(BaseModel):
+    # Unknown fields are mistakes (a misspelt `rpe` would silently be ignored otherwise).
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileIn(StrictModel):
+    experience: Experience = Field(description="Declared level; the engine may suggest another.")
+    unit: Unit = Unit.KG
+    bodyweight: float | None = Field(
+        default=None, gt=20, le=400, description="Needed for bodyweight lifts' loads."
+    )
+    goal: Goal = Goal.GENERAL
+    routine_profile: RoutineProfile = Field(
+        default=RoutineProfile.STRONGLIFTS,
+        description="Beginners: the established routine being followed.",
+    )
+
+
+class PlateIn(StrictModel):
+    weight: float = Field(gt=0, le=100)
+    count: int | None = Field(
+        default=None, ge=1, le=50, description="Pairs owned; unlimited when omitted."
+    )
+
+
+PlateList = Annotated[
+    list[PlateIn | Annotated[float, Field(gt=0, le=100)]],
+    Field(
+        max_length=30,
+        description="Plate weights (each loaded in pairs), or `{weight, count}` objects.",
+    ),
+]
+
+
+class EquipmentIn(StrictModel):
+    bar: float | None = Field(default=None, ge=0, le=50, description="Barbell weight.")
+    plates: PlateList | None = None
+    dumbbells: list[Annotated[float, Field(gt=0, le=200)]] | None = Field(
+        default=None, max_length=200
+    )
+    stack_step: float | None = Field(
+        default=None, gt=0, le=50, description="Machine and cable stack increment."
+    )
+    belt_plates: PlateList | None = None
+    assist_step: float | None = Field(
+        default=None, gt=0, le=50, description="Assisted machine increment."
+    )
+
+
+class SetIn(StrictModel):
+    exercise: ExerciseSlug
+    reps: int = Field(ge=1, le=100, description="Reps completed (a logged set has at least one).")
+    load: Weight = Field(
+        default=0.0, description="External load; added weight for bodyweight lifts."
+    )
+    assistance: Weight = Field(
+        default=0.0, description="Assisted lifts: the assistance, as a positive number."
+    )
+    target_reps: int | None = Field(default=None, ge=1, le=100)
+    target_range: RepRange | None = None
+    target_rpe: Rpe | None = None
+    rpe: Rpe | None = None
+    rir: float | None = Field(
+        default=None, ge=0, le=9, multiple_of=0.5, description="Reps in reserve (10 - RPE)."
+    )
+    is_amrap: bool = False
+    to_failure: bool = False
+    form_ok: bool = Field(
+        default=True,
+        description="False when form broke down; such a set never counts as a success.",
+    )
+    is_warmup: bool = False
+    ladder_step: int | None = Field(
+        default=None, ge=1, le=10, description="Bodyweight ladder rung (1 = easiest)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.target_range is not None:
+            low, high = self.target_range
+            if not 1 <= low <= high <= 100:
+                msg = "target_range must be [low, high] with 1 <= low <= high <= 100"
+                raise ValueError(msg)
+            # Double progression gives each set its own target inside the range.
+            if self.target_reps is not None and not low <= self.target_reps <= high:
+                msg = "target_reps must lie within target_range"
+                raise ValueError(msg)
+        if self.rpe is not None and self.rir is not None and self.rpe + self.rir != 10:
+            msg = "rpe and rir disagree (rir must be 10 - rpe); send one of them"
+            raise ValueError(msg)
+        return self
+
+
+class SessionIn(StrictModel):
+    date: date
+    sets: list[SetIn] = Field(min_length=1, max_length=200)
+
+
+class FeedbackIn(StrictModel):
+    muscle_group: str = Field(min_length=1, max_length=40, examples=["back"])
+    week_start: date
+    soreness: int = Field(default=0, ge=0, le=3)
+    performance: int = Field(
+        default=0, ge=0, le=3, description="0 = better than last week, 3 = clearly worse."
+    )
+    pump: int = Field(default=0, ge=0, le=3)
+    joint_pain: int = Field(default=0, ge=0, le=3)
+
+
+class PlanEntryIn(StrictModel):
+    exercise: ExerciseSlug
+    sets: int = Field(ge=1, le=20)
+    reps: int | None = Field(default=None, ge=1, le=100)
+    rep_range: RepRange | None = None
+    load: Weight | None = None
+    times_per_week: int = Field(default=1, ge=1, le=7)
+    day: int | None = Field(default=None, ge=1, le=7)
+
+
+class PlanIn(StrictModel):
+    entries: list[PlanEntryIn] = Field(min_length=1, max_length=50)
+
+
+class VolumeOverrides(StrictModel):
+    mev: float | None = Field(
+        default=None, ge=0, le=60, description="Minimum effective weekly back sets (10)."
+    )
+    mav_low: float | None = Field(default=None, ge=0, le=60)
+    mav_high: float | None = Field(
+        default=None, ge=0, le=60, description="Top of the adaptive range (22)."
+    )
+    mrv: float | None = Field(
+        default=None, ge=1, le=60, description="Maximum recoverable weekly back sets (25)."
+    )
+    hard_set_min_rpe: float | None = Field(default=None, ge=1, le=10)
+    secondary_credit: float | None = Field(default=None, ge=0, le=1)
+
+
+class StallOverrides(StrictModel):
+    stall_exposures: int | None = Field(
+        default=None, ge=2, le=10, description="Exposures without progress (3)."
+    )
+    evaluation_window: int | None = Field(
+        default=None, ge=1, le=10, description="Exposures a modification runs (3)."
+    )
+
+
+class RpeOverrides(StrictModel):
+    autoregulation_threshold: float | None = Field(default=None, ge=0.5, le=3)
+    clamp_down_pct: float | None = Field(default=None, ge=-0.5, le=0)
+    clamp_up_pct: float | None = Field(default=None, ge=0, le=0.5)
+
+
+class DeloadOverrides(StrictModel):
+    set_factor: float | None = Field(default=None, ge=0.1, le=1)
+    load_factor: float | None = Field(default=None, ge=0.5, le=1)
+    max_rpe: float | None = Field(default=None, ge=1, le=10)
+    reset_factor: float | None = Field(default=None, ge=0.5, le=1)
+
+
+class LinearOverrides(StrictModel):
+    deload_factor: float | None = Field(
+        default=None, ge=0.5, le=1, description="Beginner reset after failures (0.9)."
+    )
+
+
+class ModificationOverrides(StrictModel):
+    default_target_rpe: float | None = Field(default=None, ge=5, le=10)
+    anchors: list[ExerciseSlug] | None = Field(
+        default=None, max_length=5, description="Never rotated out."
+    )
+
+
+class RepRangeOverrides(StrictModel):
+    rep_cap_barbell_compound: int | None = Field(default=None, ge=5, le=30)
+    rep_cap_other: int | None = Field(default=None, ge=5, le=50)
+
+
+class ConfigOverrides(StrictModel):
+    """Defaults a caller may change; everything omitted keeps the documented default."""
+
+    volume: VolumeOverrides | None = None
+    stall: StallOverrides | None = None
+    rpe: RpeOverrides | None = None
+    deload: DeloadOverrides | None = None
+    linear: LinearOverrides | None = None
+    modifications: ModificationOverrides | None = None
+    rep_ranges: RepRangeOverrides | None = None
+
+
+class NextSessionRequest(StrictModel):
+    """A lifter's profile, equipment and recent training; the answer is what to do next."""
+
+    profile: ProfileIn
+    equipment: EquipmentIn = Field(default_factory=EquipmentIn)
+    history: list[SessionIn] = Field(default_factory=list, max_length=MAX_SESSIONS)
+    feedback: list[FeedbackIn] = Field(default_factory=list, max_length=100)
+    plan: PlanIn | None = None
+    today: date | None = Field(
+        default=None, description="The day to plan for; the server's date (UTC) when omitted."
+    )
+    config: ConfigOverrides | None = None
+    state: EngineState | None = Field(
+        default=None,
+        description="The `plan.state` of an earlier answer, sent back unchanged to continue "
+        "exactly where it left off; without it the engine rebuilds its state from the history.",
+    )
+
+    def check_dates(self, today: date) -> list[tuple[tuple[str | int, ...], str]]:
+        """Problems with dates and sizes relative to ``today``, as (location, message)."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for index, session in enumerate(self.history):
+            if session.date > today:
+                problems.append(
+                    (("history", index, "date"), f"{session.date} is after today ({today})")
+                )
+            if session.date < today - timedelta(days=MAX_HISTORY_DAYS):
+                problems.append(
+                    (
+                        ("history", index, "date"),
+                        (
+                            f"{session.date} is more than a year before today ({today}); "
+                            "send at most a year"
+                        ),
+                    )
+                )
+        for index, item in enumerate(self.feedback):
+            if item.week_start > today:
+                problems.append(
+                    (
+                        ("feedback", index, "week_start"),
+                        f"{item.week_start} is after today ({today})",
+                    )
+                )
+        total_sets = sum(len(session.sets) for session in self.history)
+        if total_sets > MAX_HISTORY_SETS:
+            problems.append((("history",), f"{total_sets} sets; send at most {MAX_HISTORY_SETS}"))
+        return problems
+
+    def slugs(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every exercise slug with where it appears."""
+        found: list[tuple[tuple[str | int, ...], str]] = [
+            (("history", i, "sets", j, "exercise"), s.exercise)
+            for i, session in enumerate(self.history)
+            for j, s in enumerate(session.sets)
+        ]
+        if self.plan is not None:
+            found += [
+                (("plan", "entries", i, "exercise"), e.exercise)
+                for i, e in enumerate(self.plan.entries)
+            ]
+        if self.config and self.config.modifications and self.config.modifications.anchors:
+            found += [
+                (("config", "modifications", "anchors", i), a)
+                for i, a in enumerate(self.config.modifications.anchors)
+            ]
+        return found

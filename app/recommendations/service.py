@@ -1,0 +1,242 @@
+"""Adapt an HTTP request to the pure recommender and back.
+
+The engine is pure; everything that needs the outside world happens here: catalog facts are
+read from the knowledge base by slug, `today` defaults to the server's date, and overrides are
+applied to the default configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import InvalidInputError, InvalidParam
+from app.exercises.models import Exercise
+from app.exercises.service import exercises_with_muscles
+from app.knowledge.service import RevisionCache
+from app.recommendations.schemas import ConfigOverrides, NextSessionRequest, PlateIn
+from app.recommender import (
+    DEFAULT_CONFIG,
+    Equipment,
+    ExerciseFacts,
+    Feedback,
+    LadderStep,
+    Loading,
+    Pattern,
+    Plan,
+    PlanEntry,
+    PlateStock,
+    Profile,
+    RecommendationRequest,
+    RecommendationResult,
+    RecommenderConfig,
+    Session,
+    SetLog,
+    Side,
+    recommend,
+)
+
+# Muscles whose primary work puts an exercise on the back or the front of the balance check,
+# for imported exercises that do not say (curated ones carry an explicit side).
+BACK_PRIMARIES = frozenset(
+    {
+        "latissimus-dorsi", "trapezius", "trapezius-upper", "trapezius-middle", "trapezius-lower",
+        "rhomboids", "rhomboid-major", "rhomboid-minor", "teres-major", "teres-minor",
+        "infraspinatus", "posterior-deltoid", "erector-spinae",
+    }
+)  # fmt: skip
+FRONT_PRIMARIES = frozenset({"pectoralis-major", "pectoralis-minor", "anterior-deltoid"})
+# How an exercise is loaded follows from its equipment when the dataset does not say.
+LOADING_BY_EQUIPMENT = {
+    "barbell": Loading.BARBELL,
+    "ez-bar": Loading.BARBELL,
+    "dumbbell": Loading.DUMBBELL,
+    "kettlebell": Loading.DUMBBELL,
+    "cable": Loading.CABLE,
+}
+
+
+def _side(row: Exercise, primaries: list[str]) -> Side:
+    if row.side:
+        return Side(row.side)
+    if BACK_PRIMARIES & set(primaries):
+        return Side.BACK
+    if FRONT_PRIMARIES & set(primaries):
+        return Side.FRONT
+    return Side.OTHER
+
+
+def _loading(row: Exercise) -> Loading:
+    if row.loading:
+        return Loading(row.loading)
+    if not row.equipment:
+        return Loading.BODYWEIGHT
+    for item in row.equipment:
+        if item in LOADING_BY_EQUIPMENT:
+            return LOADING_BY_EQUIPMENT[item]
+    return Loading.MACHINE
+
+
+def _ladder(document: dict[str, Any]) -> tuple[LadderStep, ...]:
+    """Rung ladders only: a ladder whose steps are other exercises (the pull-up's assisted and
+    weighted variants) is progressed by the engine's own pull-up rules instead."""
+    steps = document.get("ladder") or []
+    if not steps or any(step.get("exercise") for step in steps):
+        return ()
+    return tuple(
+        LadderStep(
+            key=f"L{step['step']}",
+            label=step["name"],
+            loaded=step.get("load_increment_kg") is not None,
+        )
+        for step in sorted(steps, key=lambda s: s["step"])
+    )
+
+
+def exercise_facts(row: Exercise, muscles: list[tuple[str, str]]) -> ExerciseFacts:
+    """The engine's view of a knowledge-base exercise."""
+    primaries = [m for m, role in muscles if role == "primary"]
+    rep_range = row.document.get("rep_range")
+    pattern = Pattern(row.pattern) if row.pattern else Pattern.ISOLATION
+    return ExerciseFacts(
+        slug=row.slug,
+        pattern=pattern,
+        side=_side(row, primaries),
+        primary_muscles=tuple(primaries),
+        secondary_muscles=tuple(m for m, role in muscles if role == "secondary"),
+        loading=_loading(row),
+        axial_heavy=row.axial_heavy,
+        ladder=_ladder(row.document),
+        rep_range=(rep_range["low"], rep_range["high"]) if rep_range else None,
+        top_rank=row.top_pick_rank,
+        bodyweight_factor=row.document.get("bodyweight_factor") or 1.0,
+    )
+
+
+async def _build_catalog(session: AsyncSession) -> dict[str, ExerciseFacts]:
+    return {
+        row.slug: exercise_facts(row, muscles)
+        for row, muscles in await exercises_with_muscles(session)
+    }
+
+
+def _top_picks(catalog: dict[str, ExerciseFacts]) -> set[str]:
+    return {slug for slug, facts in catalog.items() if facts.top_rank is not None}
+
+
+# Catalog facts change only with the content; a request costs one revision lookup.
+_catalog = RevisionCache(_build_catalog)
+
+
+def _plates(plates: list[PlateIn | float] | None) -> tuple[PlateStock, ...] | None:
+    if plates is None:
+        return None
+    return tuple(
+        PlateStock(weight=p.weight, count=p.count)
+        if isinstance(p, PlateIn)
+        else PlateStock(weight=p)
+        for p in plates
+    )
+
+
+def _config(overrides: ConfigOverrides | None) -> RecommenderConfig:
+    """The default configuration with the caller's overrides applied, checked for coherence."""
+    config = DEFAULT_CONFIG
+    if overrides is not None:
+        for section in ConfigOverrides.model_fields:
+            values = getattr(overrides, section)
+            if values is None:
+                continue
+            changes = {
+                k: (tuple(v) if isinstance(v, list) else v)
+                for k, v in values.model_dump(exclude_none=True).items()
+            }
+            config = replace(config, **{section: replace(getattr(config, section), **changes)})
+    volume = config.volume
+    if not volume.mev <= volume.mav_low <= volume.mav_high <= volume.mrv:
+        raise InvalidInputError(
+            "Volume landmarks must satisfy mev <= mav_low <= mav_high <= mrv.",
+            errors=[
+                InvalidParam(
+                    name="config.volume",
+                    location="body",
+                    reason=f"got mev {volume.mev}, mav_low {volume.mav_low}, "
+                    f"mav_high {volume.mav_high}, mrv {volume.mrv}",
+                    type="value_error",
+                )
+            ],
+        )
+    return config
+
+
+def _invalid(
+    problems: list[tuple[tuple[str | int, ...], str]], kind: str, summary: str
+) -> InvalidInputError:
+    return InvalidInputError(
+        summary,
+        errors=[
+            InvalidParam(
+                name=".".join(str(p) for p in location), location="body", reason=message, type=kind
+            )
+            for location, message in problems
+        ],
+    )
+
+
+async def next_session(
+    session: AsyncSession, body: NextSessionRequest, today: date
+) -> RecommendationResult:
+    """Validate what only the service can check, gather catalog facts and run the engine."""
+    return recommend(await build_engine_request(session, body, today))
+
+
+async def build_engine_request(
+    session: AsyncSession, body: NextSessionRequest, today: date
+) -> RecommendationRequest:
+    """The engine's input for ``body``: dates checked, slugs resolved to catalog facts."""
+    date_problems = body.check_dates(today)
+    if date_problems:
+        raise _invalid(
+            date_problems, "value_error", "The history does not fit before today's date."
+        )
+    mentions = body.slugs()
+    every = await _catalog.get(session)
+    unknown = [
+        (location, f"unknown exercise '{slug}'") for location, slug in mentions if slug not in every
+    ]
+    named = {slug for _, slug in mentions}
+    if unknown:
+        raise _invalid(
+            unknown,
+            "unknown_exercise",
+            "Some exercises are not in the knowledge base; see /v1/exercises.",
+        )
+    return RecommendationRequest(
+        profile=Profile(**body.profile.model_dump()),
+        today=today,
+        equipment=Equipment(
+            bar=body.equipment.bar,
+            plates=_plates(body.equipment.plates),
+            dumbbells=tuple(body.equipment.dumbbells)
+            if body.equipment.dumbbells is not None
+            else None,
+            stack_step=body.equipment.stack_step,
+            belt_plates=_plates(body.equipment.belt_plates),
+            assist_step=body.equipment.assist_step,
+        ),
+        # What the lifter does, plus the top picks the arbiter may add (ADD_SETS variant b).
+        catalog=tuple(every[slug] for slug in sorted(named | _top_picks(every))),
+        history=tuple(
+            Session(date=s.date, sets=tuple(SetLog(**x.__dict__) for x in s.sets))
+            for s in sorted(body.history, key=lambda s: s.date)
+        ),
+        feedback=tuple(Feedback(**f.model_dump()) for f in body.feedback),
+        plan=Plan(entries=tuple(PlanEntry(**e.model_dump()) for e in body.plan.entries))
+        if body.plan
+        else None,
+        state=body.state,
+        config=_config(body.config),
+    )
