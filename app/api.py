@@ -7,10 +7,12 @@ from pydantic import BaseModel, Field
 
 from app import __version__
 from app.anatomy.router import router as anatomy_router
+from app.api_keys.router import router as api_keys_router
 from app.exercises.router import router as exercises_router
 from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
 from app.tips.router import router as tips_router
+from app.users.router import router as users_router
 
 router = APIRouter(prefix="/v1")
 
@@ -35,5 +37,7 @@ for domain_router in (
     tips_router,
     search_router,
     recommendations_router,
+    users_router,
+    api_keys_router,
 ):
     router.include_router(domain_router)

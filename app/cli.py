@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,6 +30,8 @@ from app.importers.free_exercise_db import (
     read_records,
 )
 from app.observability import configure_logging, logging_config
+from app.users.schemas import UserCreate
+from app.users.service import find_by_email, make_admin
 
 logger = logging.getLogger("spotter.cli")
 
@@ -163,6 +167,44 @@ async def _write_import(url: str, records: list[Record], console: Console) -> Im
     finally:
         await engine.dispose()
     return summary
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="The administrator's email.")],
+) -> None:
+    """Create the administrator account, or make an existing account an administrator.
+
+    A new account's password comes from SPOTTER_ADMIN_PASSWORD, or is asked for (twice)."""
+    url = _prepare()
+    password = os.environ.get("SPOTTER_ADMIN_PASSWORD")
+    try:
+        validated = UserCreate(email=email, password=password or "x" * 10)
+    except ValidationError as exc:
+        typer.echo(f"invalid email: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(code=2) from exc
+    user, created = asyncio.run(_make_admin(url, validated.email, password))
+    typer.echo(f"{'created' if created else 'promoted'} administrator {user}", err=True)
+
+
+async def _make_admin(url: str, email: str, password: str | None) -> tuple[str, bool]:
+    engine = build_engine(url, get_settings())
+    try:
+        async with build_sessionmaker(engine)() as session:
+            if password is None and await find_by_email(session, email) is None:
+                password = typer.prompt(
+                    "Password for the new administrator", hide_input=True, confirmation_prompt=True
+                )
+                try:
+                    UserCreate(email=email, password=password)
+                except ValidationError as exc:
+                    typer.echo(f"invalid password: {exc.errors()[0]['msg']}", err=True)
+                    raise typer.Exit(code=2) from exc
+            user, created = await make_admin(session, email, password)
+            await session.commit()
+            return user.email, created
+    finally:
+        await engine.dispose()
 
 
 @cli.command()

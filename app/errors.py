@@ -98,6 +98,26 @@ class NotFoundError(AppError):
     slug = "not-found"
 
 
+class UnauthorizedError(AppError):
+    """Missing or invalid credentials. RFC 9110: a 401 always names a challenge."""
+
+    status = 401
+    slug = "unauthorized"
+
+    def __init__(self, detail: str, *, error: str | None = None) -> None:
+        challenge = 'Bearer realm="spotter"'
+        if error:
+            challenge += f', error="{error}", error_description="{detail}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class ForbiddenError(AppError):
+    """Valid credentials that do not allow this operation."""
+
+    status = 403
+    slug = "forbidden"
+
+
 class ConflictError(AppError):
     status = 409
     slug = "conflict"

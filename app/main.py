@@ -34,6 +34,8 @@ TAGS = [
     {"name": "guidance", "description": "Tips, benefits, strategies by level, and routines."},
     {"name": "search", "description": "One search box over the whole knowledge base."},
     {"name": "recommendations", "description": "What to do next session, and why."},
+    {"name": "accounts", "description": "Registration, sign-in and tokens."},
+    {"name": "api keys", "description": "Keys that third-party apps use to act for a lifter."},
     {"name": "meta", "description": "About the API itself."},
     {"name": "operations", "description": "Probes for orchestrators and load balancers."},
 ]

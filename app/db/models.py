@@ -7,13 +7,16 @@ migrations do not know about.
 from __future__ import annotations
 
 from app.anatomy.models import JointAction, Muscle, MuscleFunction
+from app.api_keys.models import ApiKey
 from app.db.base import metadata
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
 from app.knowledge.models import ContentRevision, Source
 from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
+from app.users.models import User
 
 __all__ = [
     "AnatomyNote",
+    "ApiKey",
     "Benefit",
     "ContentRevision",
     "Equipment",
@@ -27,5 +30,6 @@ __all__ = [
     "Source",
     "Strategy",
     "Tip",
+    "User",
     "metadata",
 ]

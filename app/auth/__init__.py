@@ -1,0 +1,1 @@
+"""Authentication: tokens, API keys, the request principal and its scopes."""

@@ -1,0 +1,200 @@
+"""Who is calling: one dependency that resolves a bearer token or an API key to a principal.
+
+Declared through FastAPI's security classes so the OpenAPI document names both schemes.
+Credentials are accepted in headers only; a key or token in the URL would end up in logs
+and browser histories, so such a request is refused outright.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.api_keys.models import ApiKey
+from app.auth import keys, tokens
+from app.auth.scopes import Scope, scopes_of
+from app.config import Settings
+from app.db.session import SessionDep
+from app.errors import ForbiddenError, UnauthorizedError
+from app.users.models import User
+
+logger = logging.getLogger(__name__)
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="BearerToken",
+    description="An access token from `POST /v1/auth/token` (valid 15 minutes).",
+)
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key a lifter created (`spt_...`), limited to the scopes it was granted.",
+)
+URL_CREDENTIALS = {"api_key", "apikey", "key", "access_token", "token"}
+# last_used_at is informative, not an audit log: one write a minute per key is plenty.
+LAST_USED_RESOLUTION_S = 60
+
+
+def derived_secret(settings: Settings, purpose: str) -> str:
+    """A separate key per use of the one configured secret (token signing, key hashing)."""
+    master = settings.secret_key.get_secret_value().encode()
+    return hmac.new(master, purpose.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user a request acts for, and what this credential lets it do."""
+
+    user_id: int
+    is_admin: bool
+    scopes: frozenset[Scope]
+    api_key_id: int | None = None
+
+
+async def _record_use(sessionmaker: async_sessionmaker[AsyncSession], key_id: int) -> None:
+    """Runs after the response is sent, in its own transaction."""
+    try:
+        async with sessionmaker() as session:
+            connection = await session.connection()
+            await connection.execute(
+                text(
+                    "UPDATE api_key SET last_used_at = now() WHERE id = :id AND "
+                    "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => :every))"
+                ),
+                {"id": key_id, "every": LAST_USED_RESOLUTION_S},
+            )
+            await session.commit()
+    except Exception:  # a bookkeeping write must never surface as a request error
+        logger.warning("could not record API key use", exc_info=True)
+
+
+async def _from_api_key(
+    request: Request, session: AsyncSession, key: str, background: BackgroundTasks
+) -> Principal:
+    if not keys.is_well_formed(key):
+        raise UnauthorizedError("The API key is malformed.", error="invalid_token")
+    digest = keys.key_hash(key, key_hash_secret(request))
+    found = (
+        await session.exec(
+            select(ApiKey, User)
+            .join(User, col(User.id) == col(ApiKey.user_id))
+            .where(col(ApiKey.key_hash) == digest)
+        )
+    ).first()
+    if found is None:
+        raise UnauthorizedError("The API key is not valid.", error="invalid_token")
+    api_key, user = found
+    if not api_key.active_at(datetime.now(UTC)):
+        raise UnauthorizedError(
+            "The API key has been revoked or has expired.", error="invalid_token"
+        )
+    assert api_key.id is not None  # noqa: S101 - stored rows have ids
+    background.add_task(_record_use, request.app.state.sessionmaker, api_key.id)
+    # A key never does more than its owner may do today (an ex-administrator's key loses kb:admin).
+    granted = frozenset(Scope(s) for s in api_key.scopes) & scopes_of(is_admin=user.is_admin)
+    return Principal(
+        user_id=api_key.user_id, is_admin=user.is_admin, scopes=granted, api_key_id=api_key.id
+    )
+
+
+async def _from_token(request: Request, session: AsyncSession, token: str) -> Principal:
+    try:
+        claims = tokens.decode(token, token_secret(request), "access")
+    except tokens.TokenError as exc:
+        raise UnauthorizedError(
+            f"The access token is not valid: {exc}.", error="invalid_token"
+        ) from exc
+    user = await session.get(User, claims.user_id)
+    if user is None or user.token_version != claims.version:
+        raise UnauthorizedError("The access token is no longer valid.", error="invalid_token")
+    return Principal(
+        user_id=claims.user_id, is_admin=user.is_admin, scopes=scopes_of(is_admin=user.is_admin)
+    )
+
+
+async def optional_principal(
+    request: Request,
+    session: SessionDep,
+    background: BackgroundTasks,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal | None:
+    """The caller, or None for an anonymous request; invalid credentials are always a 401."""
+    if URL_CREDENTIALS & {name.lower() for name in request.query_params}:
+        raise UnauthorizedError(
+            "Credentials are accepted in headers only, never in the URL.", error="invalid_request"
+        )
+    if bearer is not None and api_key is not None:
+        raise UnauthorizedError(
+            "Send either a bearer token or an API key, not both.", error="invalid_request"
+        )
+    if api_key is not None:
+        return await _from_api_key(request, session, api_key, background)
+    if bearer is not None:
+        return await _from_token(request, session, bearer.credentials)
+    return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def requires(*needed: Scope) -> Callable[[Principal | None], Awaitable[Principal]]:
+    """A dependency: an authenticated principal holding every scope in ``needed``."""
+
+    async def dependency(principal: OptionalPrincipal) -> Principal:
+        if principal is None:
+            raise UnauthorizedError(
+                "Authentication is required: send a bearer token or an X-API-Key."
+            )
+        missing = [scope.value for scope in needed if scope not in principal.scopes]
+        if missing:
+            raise ForbiddenError(f"This credential lacks the scope(s) {', '.join(missing)}.")
+        return principal
+
+    return dependency
+
+
+# Any signed-in caller (own account operations such as managing keys need a login, see below).
+AuthenticatedPrincipal = Annotated[Principal, Depends(requires())]
+LogsReader = Annotated[Principal, Depends(requires(Scope.LOGS_READ))]
+LogsWriter = Annotated[Principal, Depends(requires(Scope.LOGS_WRITE))]
+RecommendationsReader = Annotated[Principal, Depends(requires(Scope.RECOMMENDATIONS_READ))]
+KnowledgeBaseAdmin = Annotated[Principal, Depends(requires(Scope.KB_ADMIN))]
+
+
+async def require_login(principal: AuthenticatedPrincipal) -> Principal:
+    """Account management (keys, password) needs the lifter's own login, not an app's key:
+    a third-party app must not mint itself new keys."""
+    if principal.api_key_id is not None:
+        raise ForbiddenError(
+            "This needs the account's own login; API keys cannot manage the account."
+        )
+    return principal
+
+
+LoggedInUser = Annotated[Principal, Depends(require_login)]
+
+
+def token_secret(request: Request) -> str:
+    return derived_secret(request.app.state.settings, "jwt")
+
+
+def key_hash_secret(request: Request) -> str:
+    return derived_secret(request.app.state.settings, "api-key")
+
+
+TokenSecret = Annotated[str, Depends(token_secret)]
+KeyHashSecret = Annotated[str, Depends(key_hash_secret)]

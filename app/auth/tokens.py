@@ -1,0 +1,75 @@
+"""Bearer tokens: short-lived access tokens and longer refresh tokens, both signed JWTs.
+
+Only HS256 is accepted when decoding, so ``alg: none`` and algorithm-confusion tokens fail.
+A refresh token carries the user's token version: bumping it (logout) voids them all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "spotter"
+ACCESS_TTL = timedelta(minutes=15)
+REFRESH_TTL = timedelta(days=30)
+
+TokenType = Literal["access", "refresh"]
+
+
+class TokenError(Exception):
+    """The token is malformed, expired, forged or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    token_type: TokenType
+    version: int
+
+
+def issue(user_id: int, version: int, token_type: TokenType, secret: str) -> tuple[str, int]:
+    """A signed token and its lifetime in seconds."""
+    now = datetime.now(UTC)
+    ttl = ACCESS_TTL if token_type == "access" else REFRESH_TTL  # noqa: S105 - a token kind
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "typ": token_type,
+        "ver": version,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), int(ttl.total_seconds())
+
+
+def decode(token: str, secret: str, expected: TokenType) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "typ", "ver", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        msg = "the token has expired"
+        raise TokenError(msg) from exc
+    except jwt.PyJWTError as exc:
+        msg = "the token is not valid"
+        raise TokenError(msg) from exc
+    if claims.get("typ") != expected:
+        msg = f"expected an {expected} token"
+        raise TokenError(msg)
+    try:
+        return TokenClaims(
+            user_id=int(claims["sub"]), token_type=expected, version=int(claims["ver"])
+        )
+    except (TypeError, ValueError) as exc:
+        msg = "the token is not valid"
+        raise TokenError(msg) from exc

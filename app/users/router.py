@@ -1,0 +1,75 @@
+"""Account endpoints: register, obtain and refresh tokens, log out, read the account."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.auth.dependencies import AuthenticatedPrincipal, LoggedInUser, TokenSecret
+from app.db.session import SessionDep
+from app.errors import problem_responses
+from app.users import service
+from app.users.schemas import LoginRequest, RefreshRequest, TokenPair, UserCreate, UserPublic
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post(
+    "/auth/register",
+    summary="Create an account",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses=problem_responses(409, 413, 422, 429, 503),
+)
+async def register_account(data: UserCreate, session: SessionDep) -> UserPublic:
+    """Registers a lifter with an email and a password (10 to 128 characters, stored as an
+    Argon2id hash). Sign in with `POST /v1/auth/token` afterwards."""
+    return service.public(await service.register(session, data))
+
+
+@router.post(
+    "/auth/token",
+    summary="Sign in",
+    response_model=TokenPair,
+    responses=problem_responses(401, 413, 422, 429, 503),
+)
+async def create_token(data: LoginRequest, session: SessionDep, secret: TokenSecret) -> TokenPair:
+    """Exchanges an email and password for an access token (send it as
+    `Authorization: Bearer ...`; valid 15 minutes) and a refresh token (30 days)."""
+    return await service.login(session, data.email, data.password, secret)
+
+
+@router.post(
+    "/auth/refresh",
+    summary="Refresh tokens",
+    response_model=TokenPair,
+    responses=problem_responses(401, 413, 422, 429, 503),
+)
+async def refresh_token(
+    data: RefreshRequest, session: SessionDep, secret: TokenSecret
+) -> TokenPair:
+    """Exchanges a refresh token for a new access and refresh token pair, until the refresh
+    token expires or the account logs out."""
+    return await service.refresh(session, data.refresh_token, secret)
+
+
+@router.post(
+    "/auth/logout",
+    summary="Log out everywhere",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 429, 503),
+)
+async def logout(principal: LoggedInUser, session: SessionDep) -> None:
+    """Revokes every access and refresh token issued to the account so far. API keys are
+    unaffected; revoke them one by one."""
+    await service.revoke_tokens(session, principal.user_id)
+
+
+@router.get(
+    "/me",
+    summary="Get my account",
+    response_model=UserPublic,
+    responses=problem_responses(401, 429, 503),
+)
+async def get_my_account(principal: AuthenticatedPrincipal, session: SessionDep) -> UserPublic:
+    """The account the credential belongs to, and the scopes its own login has."""
+    return service.public(await service.get_user(session, principal.user_id))

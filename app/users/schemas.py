@@ -1,0 +1,70 @@
+"""Account request and response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.auth.scopes import Scope
+
+
+def _normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+Email = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        examples=["lifter@example.com"],
+    ),
+    AfterValidator(_normalise_email),
+]
+Password = Annotated[
+    str,
+    Field(
+        min_length=10,
+        max_length=128,
+        description="10 to 128 characters.",
+        examples=["correct horse battery"],
+    ),
+]
+
+
+class StrictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(StrictRequest):
+    email: Email
+    password: Password
+
+
+class LoginRequest(StrictRequest):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class RefreshRequest(StrictRequest):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=2048)]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth 2 token type name
+    expires_in: int = Field(description="Seconds until the access token expires.", examples=[900])
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str = Field(examples=["lifter@example.com"])
+    is_admin: bool
+    scopes: list[Scope] = Field(description="What this account's own login may do.")
+    created_at: datetime
