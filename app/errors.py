@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,17 @@ async def _handle_database_unavailable(request: Request, exc: Exception) -> JSON
     )
 
 
+async def _handle_stale_write(request: Request, exc: Exception) -> JSONResponse:
+    # A concurrent writer changed the row between our If-Match check and our UPDATE.
+    logger.info("stale write: %s", type(exc).__name__)
+    return problem_response(
+        request,
+        412,
+        "The resource changed while this request was being processed; reload, then retry.",
+        slug="precondition-failed",
+    )
+
+
 async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # Services check the rules they know; a constraint that still fires (a race between two
     # writers, most often) means the request conflicts with stored data, not that we broke.
@@ -300,6 +312,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(sa_exc.IntegrityError, _handle_integrity_error)
+    app.add_exception_handler(StaleDataError, _handle_stale_write)
     for error in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, _handle_database_unavailable)
 

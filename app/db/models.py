@@ -11,6 +11,7 @@ from app.api_keys.models import ApiKey
 from app.db.base import metadata
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
 from app.knowledge.models import ContentRevision, Source
+from app.ratelimit.models import RateLimitState
 from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
 from app.users.models import User
 
@@ -26,6 +27,7 @@ __all__ = [
     "JointAction",
     "Muscle",
     "MuscleFunction",
+    "RateLimitState",
     "Routine",
     "Source",
     "Strategy",

@@ -1,0 +1,1 @@
+"""Rate limiting shared by every worker process, kept in PostgreSQL."""
