@@ -256,8 +256,9 @@ class _Engine:
 
     def _cap(self) -> float:
         biggest = self.profile.bodyweight or 0.0
-        for _, s in self.history.all_sets:
-            biggest = max(biggest, s.load, s.assistance)
+        sets = self.history.all_sets
+        if sets:
+            biggest = max(biggest, *(s.load for s in sets), *(s.assistance for s in sets))
         if self.req.plan is not None:
             for entry in self.req.plan.entries:
                 biggest = max(biggest, entry.load or 0.0)
@@ -402,13 +403,17 @@ class _Engine:
         if not uses_arbiter(facts, e):
             return
         flags = self.flags(group, e.date)
+        stalled = not in_window and st.stall >= self.cfg.stall.stall_exposures
+        if not flags and not stalled:
+            # Regression only matters with red flags or a stall; skip fitting its trend.
+            return
         regression = self.regression(st)
         if regression is not None and flags:
             self._open_deload(
                 group, e.date, DeloadCause.REGRESSION_AND_RED_FLAGS, regression, flags
             )
             return
-        if not in_window and st.stall >= self.cfg.stall.stall_exposures:
+        if stalled:
             self._arbitrate(st, facts, e, e.date, flags, regression)
 
     def _arbitrate(

@@ -3,11 +3,12 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from app.recommender.config import RecommenderConfig
 from app.recommender.enums import Loading, Pattern, Side
 from app.recommender.models import ExerciseFacts, Session, SetLog
-from app.recommender.rpe import effective_rpe, set_e1rm
+from app.recommender.rpe import RtsChart, effective_rpe
 
 
 def fallback_facts(slug: str) -> ExerciseFacts:
@@ -41,9 +42,12 @@ def default_rep_range(facts: ExerciseFacts, cfg: RecommenderConfig) -> tuple[int
     return ranges.other
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
-    """One session's work sets of one exercise, with everything the rules read from them."""
+class Exposure(NamedTuple):
+    """One session's work sets of one exercise, with everything the rules read from them.
+
+    Immutable like the package's frozen dataclasses, but a named tuple: a history builds
+    hundreds per request, and a frozen dataclass pays one `object.__setattr__` per field.
+    """
 
     exercise: str
     date: date
@@ -96,33 +100,18 @@ def _system_load(
     return load
 
 
-def build_exposure(
-    exercise: str,
-    day: date,
-    session_index: int,
+def _effort(
     work: list[SetLog],
+    load: float,
+    assistance: float,
+    system: float | None,
     facts: ExerciseFacts,
     bodyweight: float | None,
     cfg: RecommenderConfig,
-) -> Exposure:
-    range_ = next((s.target_range for s in work if s.target_range is not None), None)
-    if range_ is None:
-        range_ = default_rep_range(facts, cfg)
-    load = float(max(s.load for s in work))
-    assisted = [s.assistance for s in work if s.assistance > 0]
-    assistance = float(min(assisted)) if assisted else 0.0
-    rung = max((s.ladder_step or 0) for s in work)
-    reps = tuple(s.reps for s in work)
-    targets = tuple(
-        s.target_reps
-        if s.target_reps is not None
-        else (s.target_range[0] if s.target_range is not None else range_[0])
-        for s in work
-    )
-    form_broken = any(not s.form_ok for s in work)
-    targets_met = not form_broken and all(r >= t for r, t in zip(reps, targets, strict=True))
-    total = sum(s.reps for s in work if s.form_ok and s.load == load and s.assistance == assistance)
-    system = _system_load(facts, load, assistance, bodyweight)
+    chart: RtsChart,
+) -> tuple[float | None, float | None, float | None, bool]:
+    """(e1RM, e1RM lower bound, last set's RPE, high effort before the last set) of the sets."""
+    high_effort_rpe = 10 - cfg.rpe.high_effort_max_rir
     e1rm: float | None = None
     lower: float | None = None
     last_index = len(work) - 1
@@ -132,19 +121,86 @@ def build_exposure(
         rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure or s.is_amrap)
         if i == last_index:
             last_rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure)
-        elif rpe is not None and rpe >= 10 - cfg.rpe.high_effort_max_rir:
+        elif rpe is not None and rpe >= high_effort_rpe:
             high_effort_early = True
         if system is None or not s.form_ok or s.reps <= 0:
             continue
-        set_system = _system_load(facts, s.load, s.assistance, bodyweight) or 0.0
+        # A set at the exposure's load and assistance moves the exposure's system load.
+        set_system = (
+            system
+            if s.load == load and s.assistance == assistance
+            else _system_load(facts, s.load, s.assistance, bodyweight) or 0.0
+        )
         if rpe is not None:
-            estimate = set_e1rm(set_system, s.reps, rpe, cfg.rpe)
+            estimate = chart.e1rm(set_system, s.reps, rpe)
             if estimate is not None and (e1rm is None or estimate > e1rm):
                 e1rm = estimate
         else:
-            bound = set_e1rm(set_system, s.reps, 10.0, cfg.rpe)
+            bound = chart.e1rm(set_system, s.reps, 10.0)
             if bound is not None and (lower is None or bound > lower):
                 lower = bound
+    return e1rm, lower, last_rpe, high_effort_early
+
+
+def build_exposure(
+    exercise: str,
+    day: date,
+    session_index: int,
+    work: list[SetLog],
+    facts: ExerciseFacts,
+    bodyweight: float | None,
+    cfg: RecommenderConfig,
+    chart: RtsChart | None = None,
+) -> Exposure:
+    """Summarise one exercise's work sets of one session.
+
+    This runs for every exposure of the history, so the sets are walked by hand a few times
+    rather than once per field with generators. `chart` shares RTS lookups across a history.
+    """
+    # The exposure's load, assistance, rung and rep range, which every set is compared with.
+    # Comparisons rather than a max() call per set (same first-wins result): this is the
+    # innermost loop of a request, and the calls cost about 8 % of it (hence the noqa).
+    range_: tuple[int, int] | None = None
+    heaviest = work[0].load
+    least_assistance: float | None = None
+    rung = work[0].ladder_step or 0
+    form_broken = False
+    for s in work:
+        if range_ is None and s.target_range is not None:
+            range_ = s.target_range
+        if s.load > heaviest:  # noqa: PLR1730
+            heaviest = s.load
+        if s.assistance > 0 and (least_assistance is None or s.assistance < least_assistance):
+            least_assistance = s.assistance
+        step = s.ladder_step or 0
+        if step > rung:  # noqa: PLR1730
+            rung = step
+        form_broken = form_broken or not s.form_ok
+    if range_ is None:
+        range_ = default_rep_range(facts, cfg)
+    load = float(heaviest)
+    assistance = float(least_assistance) if least_assistance is not None else 0.0
+    # Per-set targets, and the reps done at the exposure's load.
+    reps: list[int] = []
+    targets: list[int] = []
+    targets_met = not form_broken
+    total = 0
+    for s in work:
+        if s.target_reps is not None:
+            target = s.target_reps
+        elif s.target_range is not None:
+            target = s.target_range[0]
+        else:
+            target = range_[0]
+        reps.append(s.reps)
+        targets.append(target)
+        targets_met = targets_met and s.reps >= target
+        if s.form_ok and s.load == load and s.assistance == assistance:
+            total += s.reps
+    system = _system_load(facts, load, assistance, bodyweight)
+    e1rm, lower, last_rpe, high_effort_early = _effort(
+        work, load, assistance, system, facts, bodyweight, cfg, chart or RtsChart(cfg.rpe)
+    )
     return Exposure(
         exercise=exercise,
         date=day,
@@ -153,8 +209,8 @@ def build_exposure(
         load=load,
         assistance=assistance,
         rung=rung,
-        reps=reps,
-        targets=targets,
+        reps=tuple(reps),
+        targets=tuple(targets),
         targets_met=targets_met,
         form_broken=form_broken,
         total_reps=total,
@@ -170,12 +226,12 @@ def build_exposure(
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """Exposures in chronological order, overall and per exercise."""
+    """Exposures in chronological order, overall and per exercise; `all_sets` keeps warm-ups."""
 
     ordered: tuple[Exposure, ...]
     by_exercise: Mapping[str, tuple[Exposure, ...]]
     sessions: tuple[tuple[date, tuple[Exposure, ...]], ...]
-    all_sets: tuple[tuple[date, SetLog], ...]
+    all_sets: tuple[SetLog, ...]
 
 
 def build_history(
@@ -189,19 +245,22 @@ def build_history(
     ordered: list[Exposure] = []
     by_exercise: dict[str, list[Exposure]] = {}
     session_rows: list[tuple[date, tuple[Exposure, ...]]] = []
-    all_sets: list[tuple[date, SetLog]] = []
+    all_sets: list[SetLog] = []
+    chart = RtsChart(cfg.rpe)
     for position, index in enumerate(order):
         session = sessions[index]
+        all_sets.extend(session.sets)
         grouped: dict[str, list[SetLog]] = {}
         for s in session.sets:
-            all_sets.append((session.date, s))
             if s.is_warmup:
                 continue
             grouped.setdefault(s.exercise, []).append(s)
         in_session: list[Exposure] = []
         for slug, work in grouped.items():
             facts = facts_for.get(slug) or fallback_facts(slug)
-            exposure = build_exposure(slug, session.date, position, work, facts, bodyweight, cfg)
+            exposure = build_exposure(
+                slug, session.date, position, work, facts, bodyweight, cfg, chart
+            )
             in_session.append(exposure)
             ordered.append(exposure)
             by_exercise.setdefault(slug, []).append(exposure)

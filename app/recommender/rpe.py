@@ -48,6 +48,33 @@ def set_e1rm(system_load: float, reps: int, rpe: float, cfg: RpeConfig) -> float
     return system_load / pct
 
 
+class RtsChart:
+    """The RTS chart of one configuration, memoised by (reps, RPE).
+
+    A history repeats a handful of rep/RPE pairs over hundreds of sets, so each percentage is
+    interpolated once per request rather than once per set.
+    """
+
+    __slots__ = ("_cfg", "_pct")
+
+    def __init__(self, cfg: RpeConfig) -> None:
+        self._cfg = cfg
+        self._pct: dict[tuple[float, float], float | None] = {}
+
+    def e1rm(self, system_load: float, reps: int, rpe: float) -> float | None:
+        """`set_e1rm` with the chart lookup memoised; the same value for the same inputs."""
+        if system_load <= 0:
+            return None
+        key = (reps, rpe)
+        try:
+            pct = self._pct[key]
+        except KeyError:
+            pct = self._pct[key] = rts_percentage(reps, rpe, self._cfg)
+        if pct is None:
+            return None
+        return system_load / pct
+
+
 def epley_ratio(reps_from: int, reps_to: int) -> float:
     """Load ratio that keeps Epley's 1RM constant when reps change (no-RPE fallback)."""
     return (1 + reps_from / 30) / (1 + reps_to / 30)
