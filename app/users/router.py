@@ -58,7 +58,7 @@ async def refresh_token(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 429, 503),
 )
-async def logout(principal: LoggedInUser, session: SessionDep) -> None:
+async def log_out_everywhere(principal: LoggedInUser, session: SessionDep) -> None:
     """Revokes every access and refresh token issued to the account so far. API keys are
     unaffected; revoke them one by one."""
     await service.revoke_tokens(session, principal.user_id)
