@@ -197,6 +197,19 @@ def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
         # pydantic names the union member that failed ("PlateIn", "constrained-float"); clients
         # know fields, not our type names, so keep only the field path.
         loc = [p for p in error.get("loc", ()) if isinstance(p, int) or _FIELD.fullmatch(p)]
+        if error.get("type") == "json_invalid":
+            # The number after "body" is a character offset in the JSON text, not a field.
+            offset = loc[1] if len(loc) > 1 else "?"
+            message = (error.get("ctx") or {}).get("error", "invalid JSON")
+            params.append(
+                InvalidParam(
+                    name="body",
+                    location="body",
+                    reason=f"not valid JSON at character {offset}: {message}",
+                    type="json_invalid",
+                )
+            )
+            continue
         if loc and loc[0] != "body" and isinstance(loc[-1], int):
             # A repeated query parameter: name the parameter, and quote the bad value below.
             loc.pop()
@@ -283,6 +296,36 @@ async def _handle_stale_write(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# PostgreSQL text cannot hold NUL, and UTF-8 cannot encode an unpaired surrogate; both are
+# legal in JSON strings and URLs, so a client can send them, and only the driver notices.
+_UNSTORABLE_TEXT = (
+    "invalid byte sequence",
+    "unsupported unicode escape",
+    "surrogates not allowed",
+    "null character",
+)
+
+
+def _unstorable_text(exc: BaseException) -> bool:
+    text = f"{exc} {getattr(exc, 'orig', '')}".lower()
+    return isinstance(exc, UnicodeError) or any(marker in text for marker in _UNSTORABLE_TEXT)
+
+
+async def _handle_driver_error(request: Request, exc: Exception) -> JSONResponse:
+    """Driver errors that are the client's input or a lost connection, not our bug."""
+    if _unstorable_text(exc):
+        return problem_response(
+            request,
+            422,
+            "The request contains text that cannot be stored: a NUL character or an unpaired "
+            "UTF-16 surrogate. Remove it and retry.",
+            slug="validation-error",
+        )
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return await _handle_database_unavailable(request, exc)
+    raise exc
+
+
 async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # Services check the rules they know; a constraint that still fires (a race between two
     # writers, most often) means the request conflicts with stored data, not that we broke.
@@ -313,6 +356,11 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(sa_exc.IntegrityError, _handle_integrity_error)
     app.add_exception_handler(StaleDataError, _handle_stale_write)
+    # Starlette picks the most specific handler, so the database-unavailable and integrity
+    # handlers above still win for their subclasses of DBAPIError.
+    app.add_exception_handler(sa_exc.DBAPIError, _handle_driver_error)
+    app.add_exception_handler(sa_exc.StatementError, _handle_driver_error)
+    app.add_exception_handler(UnicodeError, _handle_driver_error)
     for error in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, _handle_database_unavailable)
 
@@ -320,7 +368,7 @@ def register_error_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries documenting the given statuses as problem bodies."""
     descriptions = {
-        400: "The request is malformed.",
+        400: "The request body could not be read (it is not UTF-8 text).",
         401: "Missing or invalid credentials.",
         403: "The credentials do not allow this.",
         404: "No such resource.",

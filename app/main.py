@@ -107,8 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _document_validation_problems(schema: dict[str, Any]) -> None:
-    """FastAPI documents 422 with its own error schema; ours are problem bodies."""
+    """FastAPI documents 422 with its own error schema; ours are problem bodies. Operations
+    that take a body can also answer 400 when its bytes are not text at all."""
     [validation] = problem_responses(422).values()
+    unreadable = problem_responses(400)[400]
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.get("responses", {})
@@ -117,6 +119,8 @@ def _document_validation_problems(schema: dict[str, Any]) -> None:
                     "description": validation["description"],
                     "content": validation["content"],
                 }
+            if "requestBody" in operation:
+                responses.setdefault("400", unreadable)
 
 
 def _register_problem_schema(app: FastAPI) -> None:

@@ -142,3 +142,30 @@ async def test_database_outage_mid_request_is_503(database_url: str) -> None:
             assert (await client.get("/probe/database")).status_code == 200
     finally:
         await proxy.stop()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("GET", "/v1/search?q=ab%00c", None),
+        ("GET", "/v1/exercises?q=%00", None),
+        (
+            "POST",
+            "/v1/auth/register",
+            '{"email": "a\\u0000b@example.com", "password": "0123456789ab"}',
+        ),
+        (
+            "POST",
+            "/v1/auth/register",
+            '{"email": "a\\ud800b@example.com", "password": "0123456789ab"}',
+        ),
+    ],
+)
+async def test_unstorable_text_is_a_422_not_a_500(
+    client: httpx.AsyncClient, method: str, url: str, body: str | None
+) -> None:
+    # PostgreSQL cannot store NUL; UTF-8 cannot encode a lone surrogate. JSON and URLs can
+    # carry both, so the API must refuse them as bad input.
+    headers = {"content-type": "application/json"} if body else {}
+    response = await client.request(method, url, content=body, headers=headers)
+    assert_problem(response, 422)

@@ -21,7 +21,7 @@ from app.exercises.schemas import (
     ExerciseSort,
     MuscleRole,
 )
-from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugPath
+from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugItem, SlugPath
 from app.pagination import CursorQuery, LimitQuery, link_next
 from app.search.service import exercise_relevance
 
@@ -50,7 +50,7 @@ async def list_exercises(
     response: Response,
     session: SessionDep,
     muscle: Annotated[
-        list[str] | None,
+        list[SlugItem] | None,
         Query(
             max_length=20,
             description="Muscle slug(s); any of them matches. A parent muscle such as "
@@ -65,7 +65,7 @@ async def list_exercises(
         ),
     ] = None,
     joint_action: Annotated[
-        list[str] | None,
+        list[SlugItem] | None,
         Query(
             max_length=20,
             description="Joint action slug(s); any of them matches.",
@@ -73,7 +73,7 @@ async def list_exercises(
         ),
     ] = None,
     equipment: Annotated[
-        list[str] | None,
+        list[SlugItem] | None,
         Query(
             max_length=30,
             description="Equipment slug(s); exercises using any of them.",
@@ -81,7 +81,7 @@ async def list_exercises(
         ),
     ] = None,
     available_equipment: Annotated[
-        list[str] | None,
+        list[SlugItem] | None,
         Query(
             max_length=30,
             description="Only exercises doable with this equipment: everything they need (or "
@@ -220,7 +220,7 @@ async def list_exercise_alternatives(
     slug: SlugPath,
     session: SessionDep,
     available_equipment: Annotated[
-        list[str] | None,
+        list[SlugItem] | None,
         Query(
             max_length=30,
             description="Only alternatives doable with this equipment; `none` for bodyweight-only.",

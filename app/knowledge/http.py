@@ -11,6 +11,7 @@ import hashlib
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
+from pydantic import Field
 from starlette.responses import Response as StarletteResponse
 
 from app.db.session import SessionDep
@@ -56,12 +57,16 @@ async def conditional_get(request: Request, response: Response, session: Session
 
 ConditionalGet = Depends(conditional_get)
 
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# A slug in a list filter (`?muscle=a&muscle=b`): bounded and well-formed, item by item.
+SlugItem = Annotated[str, Field(min_length=1, max_length=120, pattern=SLUG_PATTERN)]
+
 SlugPath = Annotated[
     str,
     Path(
         min_length=1,
         max_length=120,
-        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        pattern=SLUG_PATTERN,
         description="The item's slug: lower-case words joined by hyphens.",
     ),
 ]
