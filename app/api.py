@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from app import __version__
 from app.anatomy.router import router as anatomy_router
 from app.api_keys.router import router as api_keys_router
 from app.exercises.router import router as exercises_router
+from app.ratelimit.dependency import enforce_rate_limit
 from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
 from app.tips.router import router as tips_router
 from app.users.router import router as users_router
 
-router = APIRouter(prefix="/v1")
+# Every /v1 operation counts against its caller's quota (health probes and docs live outside).
+router = APIRouter(prefix="/v1", dependencies=[Depends(enforce_rate_limit)])
 
 
 class ApiIndex(BaseModel):

@@ -63,6 +63,32 @@ class Settings(BaseSettings):
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Abuse resistance. Quotas are requests per window (seconds), shared by every worker
+    # process because the counters live in PostgreSQL. The switch exists for benchmarks and
+    # emergencies; tests keep it on with generous quotas so the code path always runs.
+    rate_limit_enabled: bool = True
+    rate_limit_anonymous: int = Field(default=60, ge=1, le=1_000_000)
+    rate_limit_anonymous_window_s: int = Field(default=60, ge=1, le=86_400)
+    rate_limit_user: int = Field(default=300, ge=1, le=1_000_000)
+    rate_limit_user_window_s: int = Field(default=60, ge=1, le=86_400)
+    rate_limit_key: int = Field(default=600, ge=1, le=1_000_000)
+    rate_limit_key_window_s: int = Field(default=60, ge=1, le=86_400)
+    # A key granted kb:read reads the knowledge base on its own, larger budget.
+    rate_limit_kb_key: int = Field(default=1200, ge=1, le=1_000_000)
+    rate_limit_kb_key_window_s: int = Field(default=60, ge=1, le=86_400)
+    # Failed sign-ins, counted per client address and per account: the 11th is refused.
+    rate_limit_login_failures: int = Field(default=10, ge=1, le=1_000_000)
+    rate_limit_login_window_s: int = Field(default=900, ge=1, le=86_400)
+    rate_limit_key_creation: int = Field(default=10, ge=1, le=1_000_000)
+    rate_limit_key_creation_window_s: int = Field(default=3600, ge=1, le=86_400)
+    # The limiter's own connections per worker (one short statement per request each).
+    rate_limit_pool_size: int = Field(default=3, ge=1, le=100)
+    # How often each worker deletes counters that have fully drained.
+    rate_limit_cleanup_interval_s: float = Field(default=60.0, gt=0, le=86_400)
+    # A recommender request with its largest history (5,000 sets, every field filled) is
+    # about 1.2 MB, 1.8 MB with the longest slugs: 2 MiB fits it with room to spare.
+    max_body_bytes: int = Field(default=2 * 1_048_576, ge=1024, le=64 * 1_048_576)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:

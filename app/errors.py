@@ -144,6 +144,27 @@ class InvalidInputError(AppError):
         super().__init__(detail, extensions={"errors": [e.model_dump() for e in errors]})
 
 
+class ContentTooLargeError(AppError):
+    """The request body is larger than the configured cap."""
+
+    status = 413
+    slug = "content-too-large"
+
+
+class TooManyRequestsError(AppError):
+    """A rate-limit policy refused the request; `Retry-After` says when to come back."""
+
+    status = 429
+    slug = "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(retry_after_s)},
+            extensions={"retry_after": retry_after_s},
+        )
+
+
 class ServiceUnavailableError(AppError):
     status = 503
     slug = "service-unavailable"

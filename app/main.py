@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security.base import SecurityBase
 
 from app import __version__, api, health
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
 from app.errors import Problem, problem_responses, register_error_handlers
+from app.hardening import (
+    BodySizeLimitMiddleware,
+    ProblemCORSMiddleware,
+    RequestBodyTooLarge,
+    SecurityHeadersMiddleware,
+    body_too_large_handler,
+)
 from app.knowledge.http import NotModifiedError, not_modified_handler
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
+from app.ratelimit.dependency import Policies, enforce_rate_limit
+from app.ratelimit.service import RateLimiter, build_limiter_engine
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Spotter serves a curated strength-training knowledge base (exercises, anatomy, tips and
@@ -50,16 +65,43 @@ def operation_id(route: APIRoute) -> str:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    engine = build_engine(resolve_database_url(settings), settings)
+    url = resolve_database_url(settings)
+    engine = build_engine(url, settings)
     app.state.engine = engine
     app.state.sessionmaker = build_sessionmaker(engine)
+    limiter_engine = build_limiter_engine(url, settings)
+    limiter = RateLimiter(limiter_engine)
+    app.state.rate_limiter = limiter
+    cleanup = None
+    if settings.rate_limit_enabled:
+        cleanup = asyncio.create_task(
+            _clean_rate_limits(limiter, settings.rate_limit_cleanup_interval_s),
+            name="rate-limit-cleanup",
+        )
     # Everything built so far lives as long as the process: move it out of the collector's
     # way, so collections triggered by request garbage do not rescan it (it shows in p95).
     gc.freeze()
     try:
         yield
     finally:
+        if cleanup is not None:
+            cleanup.cancel()
+            await asyncio.gather(cleanup, return_exceptions=True)
+        await limiter_engine.dispose()
         await engine.dispose()
+
+
+async def _clean_rate_limits(limiter: RateLimiter, every_s: float) -> None:
+    """Each worker deletes drained counters now and then; the jitter keeps workers that
+    started together from all deleting at the same moment."""
+    while True:
+        await asyncio.sleep(every_s * random.uniform(0.5, 1.5))  # noqa: S311 - not security
+        try:
+            deleted = await limiter.cleanup()
+        except Exception:  # the database may be away; the next round will catch up
+            logger.warning("rate-limit clean-up failed", exc_info=True)
+        else:
+            logger.debug("rate-limit clean-up removed %d rows", deleted)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -77,17 +119,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         separate_input_output_schemas=False,
     )
     app.state.settings = settings
+    app.state.rate_limit_policies = Policies.from_settings(settings)
 
     register_error_handlers(app)
     app.add_exception_handler(NotModifiedError, not_modified_handler)
+    app.add_exception_handler(RequestBodyTooLarge, body_too_large_handler)
     app.include_router(health.router)
     app.include_router(api.router)
 
-    # Added innermost first: CORS sees requests after the request id is assigned.
-    app.add_middleware(RequestLogMiddleware)
+    # Added innermost first. From the outside in: the request id is assigned; security and
+    # rate-limit headers are added to everything below, the request log's 500s included;
+    # the log sees every request, refused bodies too; then the body cap and CORS.
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=[
@@ -98,8 +143,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Idempotency-Key",
                 "X-API-Key",
             ],
-            expose_headers=[REQUEST_ID_HEADER, "ETag", "Link", "Retry-After"],
+            expose_headers=[
+                REQUEST_ID_HEADER,
+                "ETag",
+                "Link",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
         )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER)
 
     _register_problem_schema(app)
@@ -123,6 +178,71 @@ def _document_validation_problems(schema: dict[str, Any]) -> None:
                 responses.setdefault("400", unreadable)
 
 
+def _document_abuse_limits(schema: dict[str, Any]) -> None:
+    """Every /v1 operation can be refused by a quota (429), and any request by the body cap
+    (413): document both on each operation rather than trusting every router to."""
+    statuses = problem_responses(413, 429)
+    rate_limit_headers = {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        "RateLimit-Policy": {
+            "description": 'The quotas applied, e.g. `"user";q=300;w=60` '
+            "(draft-ietf-httpapi-ratelimit-headers).",
+            "schema": {"type": "string", "maxLength": 512},
+        },
+        "RateLimit": {
+            "description": 'What is left of each quota, e.g. `"user";r=0;t=12`.',
+            "schema": {"type": "string", "maxLength": 512},
+        },
+    }
+    for path, path_item in schema.get("paths", {}).items():
+        if not path.startswith("/v1"):
+            continue
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, documented in statuses.items():
+                entry = responses.setdefault(str(status), dict(documented))
+                if status == 429:
+                    entry["headers"] = rate_limit_headers
+
+
+def _needs_credentials(dependant: Dependant) -> bool:
+    """Whether anything but the rate limiter reads the credentials of this operation."""
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call is enforce_rate_limit:
+            continue
+        call: object = current.call  # a security scheme is an instance, not a function
+        if isinstance(call, SecurityBase):
+            return True
+        pending.extend(current.dependencies)
+    return False
+
+
+def _document_optional_credentials(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Mark credentials optional (`{}` in `security`) where only the rate limiter reads them.
+
+    The /v1 quota depends on who calls, so every operation declares both schemes; on public
+    operations a credential only changes the quota, and the document must say so, or clients
+    and contract tests would take the operation for an authenticated one.
+    """
+    paths = schema.get("paths", {})
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        if _needs_credentials(context.dependant):
+            continue
+        for method in context.methods or ():
+            operation = paths.get(context.path_format, {}).get(method.lower())
+            if operation and operation.get("security") and {} not in operation["security"]:
+                operation["security"].append({})
+
+
 def _register_problem_schema(app: FastAPI) -> None:
     """Add the Problem schema that every operation's error responses reference.
 
@@ -139,6 +259,8 @@ def _register_problem_schema(app: FastAPI) -> None:
             components.update(problem.pop("$defs", {}))
             components["Problem"] = problem
             _document_validation_problems(schema)
+            _document_abuse_limits(schema)
+            _document_optional_credentials(app, schema)
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
             app.openapi_schema = schema

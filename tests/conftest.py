@@ -91,6 +91,14 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "readiness_timeout_s": 0.8,
         "db_connect_timeout_s": 1.0,
         "db_pool_timeout_s": 1.0,
+        # Limits stay on, so every test runs through the limiter, but are far above what any
+        # one test sends; tests of the limits themselves pass small figures.
+        "rate_limit_anonymous": 1_000_000,
+        "rate_limit_user": 1_000_000,
+        "rate_limit_key": 1_000_000,
+        "rate_limit_kb_key": 1_000_000,
+        "rate_limit_login_failures": 1_000_000,
+        "rate_limit_key_creation": 1_000_000,
     }
     values.update(overrides)
     # model_validate skips the environment and .env: a test's settings are exactly these.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Depends, Path, status
 
 from app.api_keys import service
 from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.auth.dependencies import KeyHashSecret, LoggedInUser
 from app.db.session import SessionDep
 from app.errors import problem_responses
+from app.ratelimit.dependency import limit_key_creation
 
 router = APIRouter(tags=["api keys"])
 
@@ -21,13 +22,14 @@ router = APIRouter(tags=["api keys"])
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
     responses=problem_responses(401, 403, 413, 422, 429, 503),
+    dependencies=[Depends(limit_key_creation)],
 )
 async def create_api_key(
     data: ApiKeyCreate, principal: LoggedInUser, session: SessionDep, secret: KeyHashSecret
 ) -> ApiKeyCreated:
     """Creates a key a third-party app can use (`X-API-Key` header) to act for you within the
     scopes you grant, which can be no more than your own. The secret is in this response only;
-    Spotter keeps just a keyed hash of it."""
+    Spotter keeps just a keyed hash of it. At most 10 keys an hour per account by default."""
     return await service.create_key(session, principal.user_id, principal.scopes, data, secret)
 
 

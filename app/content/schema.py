@@ -416,7 +416,10 @@ class Exercise(ContentModel):
     side: Side
     level: Level
     equipment: SlugList = Field(max_length=8)
-    equipment_alternatives: list[list[Slug]] = Field(default_factory=list, max_length=6)
+    # Each alternative is a complete equipment set, bounded like `equipment` itself.
+    equipment_alternatives: list[Annotated[list[Slug], Field(max_length=8)]] = Field(
+        default_factory=list, max_length=6
+    )
     muscles: list[ExerciseMuscle] = Field(min_length=1, max_length=20)
     joint_actions: SlugList = Field(min_length=1, max_length=15)
     instructions: list[Text] = Field(min_length=4, max_length=12)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from app.auth.dependencies import AuthenticatedPrincipal, LoggedInUser, TokenSecret
 from app.db.session import SessionDep
 from app.errors import problem_responses
+from app.ratelimit.dependency import SignInGuard
 from app.users import service
 from app.users.schemas import LoginRequest, RefreshRequest, TokenPair, UserCreate, UserPublic
 
@@ -32,10 +33,17 @@ async def register_account(data: UserCreate, session: SessionDep) -> UserPublic:
     response_model=TokenPair,
     responses=problem_responses(401, 413, 422, 429, 503),
 )
-async def create_token(data: LoginRequest, session: SessionDep, secret: TokenSecret) -> TokenPair:
+async def create_token(
+    data: LoginRequest, session: SessionDep, secret: TokenSecret, attempts: SignInGuard
+) -> TokenPair:
     """Exchanges an email and password for an access token (send it as
-    `Authorization: Bearer ...`; valid 15 minutes) and a refresh token (30 days)."""
-    return await service.login(session, data.email, data.password, secret)
+    `Authorization: Bearer ...`; valid 15 minutes) and a refresh token (30 days).
+
+    Failed sign-ins are limited per client address and per account (10 per 15 minutes by
+    default): the next attempt is answered 429 with `Retry-After`, even with the right
+    password."""
+    async with attempts.attempt(data.email):
+        return await service.login(session, data.email, data.password, secret)
 
 
 @router.post(

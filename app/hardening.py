@@ -1,0 +1,165 @@
+"""HTTP-level defences: the request body cap, security headers, rate-limit fields, and CORS
+refusals as problem details.
+
+These are ASGI middlewares rather than dependencies so they cover every response, including
+errors raised before routing and the 500s the request-log middleware renders.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import problem_response
+from app.ratelimit.dependency import recorded
+from app.ratelimit.service import policy_header
+
+# Swagger UI and ReDoc load their scripts from a CDN and run inline code: a strict
+# Content-Security-Policy would blank them, so they only get the anti-framing directive.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = "frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+CREDENTIAL_HEADERS = ("authorization", "x-api-key")
+
+
+class RequestBodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once a body without a usable Content-Length exceeds the cap.
+
+    An HTTPException subclass on purpose: FastAPI re-raises those from body parsing (any
+    other error becomes a 400 "error parsing the body"), so it reaches the exception
+    handlers and is rendered as a 413 problem.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large(limit))
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than the {limit}-byte limit."
+
+
+async def body_too_large_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestBodyTooLarge)  # noqa: S101 - registered for this class only
+    return problem_response(request, 413, str(exc.detail), slug="content-too-large")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies above ``max_bytes`` with a 413 problem.
+
+    A declared Content-Length above the cap is refused before any byte is read. A body sent
+    without one (chunked) is counted as it streams in and refused as soon as it passes the
+    cap, so it is never buffered whole.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem_response(
+                Request(scope),
+                413,
+                _too_large(self.max_bytes),
+                slug="content-too-large",
+                # The unread body stays on the socket: the connection cannot be reused.
+                headers={"Connection": "close"},
+            )
+            await response(scope, receive, send)
+            return
+
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestBodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response, and the rate-limit fields to responses
+    whose request was counted against a quota.
+
+    Cache-Control: anything answered to a request carrying credentials is `no-store` (it may
+    be personal); other /v1 responses are `no-store` unless the route chose a policy (the
+    public knowledge base is cacheable and revalidated by ETag).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        authenticated = any(name in request_headers for name in CREDENTIAL_HEADERS)
+        path: str = scope["path"]
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Cross-Origin-Resource-Policy"] = "same-origin"
+                headers["Content-Security-Policy"] = DOCS_CSP if path in DOCS_PATHS else API_CSP
+                if https:
+                    # Only over TLS: on plain HTTP the header is ignored, and it would
+                    # wrongly pin development hosts to HTTPS.
+                    headers["Strict-Transport-Security"] = HSTS
+                if authenticated or (path.startswith("/v1") and "cache-control" not in headers):
+                    headers["Cache-Control"] = "no-store"
+                decisions = recorded(scope.get("state"))
+                if decisions:
+                    headers.update(policy_header(decisions))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, except that a refused preflight is a problem body.
+
+    The refusal carries no `Access-Control-Allow-Origin`, so the browser still blocks the
+    request; the body only tells a developer why.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            headers = Headers(scope=scope)
+            if "origin" in headers and "access-control-request-method" in headers:
+                response = self.preflight_response(request_headers=headers)
+                if response.status_code == 400:
+                    kept = {
+                        k.decode(): v.decode()
+                        for k, v in response.raw_headers
+                        if k not in (b"content-length", b"content-type")
+                    }
+                    response = problem_response(
+                        Request(scope),
+                        400,
+                        f"{bytes(response.body).decode()}: this origin, method or header "
+                        "is not allowed.",
+                        slug="cors-refused",
+                        headers=kept,
+                    )
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)

@@ -1,0 +1,243 @@
+"""Who is counted against which quota, and the dependencies that enforce it on /v1.
+
+Each request is counted once against the quota of its caller: the API key, the user behind a
+bearer token, or, for anonymous callers, the client address. Sign-in failures and key creation
+have their own, much smaller quotas. The decisions are kept in the request state so that a
+middleware can send the `RateLimit-Policy`/`RateLimit` fields on every response, errors
+included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import ipaddress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+
+from app.auth.dependencies import LoggedInUser, OptionalPrincipal, Principal
+from app.auth.scopes import Scope
+from app.config import Settings
+from app.errors import TooManyRequestsError, UnauthorizedError
+from app.ratelimit.service import Decision, Policy, RateLimiter
+
+# The request-state entry the header middleware reads.
+DECISIONS_STATE_KEY = "rate_limit_decisions"
+# Tags of the public knowledge-base reads, where a key's kb:read scope buys the larger quota.
+KNOWLEDGE_BASE_TAGS = frozenset({"exercises", "anatomy", "guidance", "search"})
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Every quota, built once from the settings."""
+
+    enabled: bool
+    anonymous: Policy
+    user: Policy
+    key: Policy
+    kb_key: Policy
+    login: Policy
+    login_account: Policy
+    key_creation: Policy
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policies:
+        s = settings
+        return cls(
+            enabled=s.rate_limit_enabled,
+            anonymous=Policy("anonymous", s.rate_limit_anonymous, s.rate_limit_anonymous_window_s),
+            user=Policy("user", s.rate_limit_user, s.rate_limit_user_window_s),
+            key=Policy("api-key", s.rate_limit_key, s.rate_limit_key_window_s),
+            kb_key=Policy("api-key-kb", s.rate_limit_kb_key, s.rate_limit_kb_key_window_s),
+            login=Policy("sign-in", s.rate_limit_login_failures, s.rate_limit_login_window_s),
+            login_account=Policy(
+                "sign-in-account", s.rate_limit_login_failures, s.rate_limit_login_window_s
+            ),
+            key_creation=Policy(
+                "api-key-creation",
+                s.rate_limit_key_creation,
+                s.rate_limit_key_creation_window_s,
+            ),
+        )
+
+
+def _policies(request: Request) -> Policies:
+    policies: Policies = request.app.state.rate_limit_policies
+    return policies
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """The address an anonymous caller is counted by.
+
+    IPv6 clients usually hold a whole /64, so they are counted per /64: otherwise a single
+    host could rotate through addresses and never run out of quota. Behind a reverse proxy,
+    uvicorn's proxy-headers support puts the real client here (see `spotter serve`).
+    """
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _record(request: Request, decision: Decision) -> None:
+    # The scope's state dict is the one `request.state` wraps, and middleware sees it too.
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    decisions: list[Decision] = state.setdefault(DECISIONS_STATE_KEY, [])
+    # A policy appears once: a later decision about the same policy replaces the earlier one.
+    decisions[:] = [d for d in decisions if d.policy.name != decision.policy.name]
+    decisions.append(decision)
+
+
+def recorded(scope_state: dict[str, Any] | None) -> list[Decision]:
+    """The decisions stored for a request, read from its ASGI scope's state."""
+    if not scope_state:
+        return []
+    decisions: list[Decision] = scope_state.get(DECISIONS_STATE_KEY, [])
+    return decisions
+
+
+def _refused(decision: Decision, detail: str) -> TooManyRequestsError:
+    return TooManyRequestsError(
+        f"{detail} Retry in {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s
+    )
+
+
+def _is_knowledge_base_read(request: Request) -> bool:
+    route = request.scope.get("route")
+    tags = route.tags if isinstance(route, APIRoute) else []
+    return request.method in READ_METHODS and not KNOWLEDGE_BASE_TAGS.isdisjoint(
+        str(t) for t in tags
+    )
+
+
+def _quota_for(
+    request: Request, policies: Policies, principal: Principal | None
+) -> tuple[Policy, str]:
+    if principal is None:
+        return policies.anonymous, f"anon:{client_address(request)}"
+    if principal.api_key_id is not None:
+        if Scope.KB_READ in principal.scopes and _is_knowledge_base_read(request):
+            return policies.kb_key, f"key-kb:{principal.api_key_id}"
+        return policies.key, f"key:{principal.api_key_id}"
+    return policies.user, f"user:{principal.user_id}"
+
+
+async def _count_refused_credentials(request: Request) -> AsyncIterator[None]:
+    """Charge requests whose credentials were refused to their address's anonymous quota.
+
+    Credential resolution runs before the quota is chosen, so without this a flood of bad
+    tokens or guessed keys would cost a database lookup each and never be limited.
+    """
+    try:
+        yield
+    except UnauthorizedError:
+        policies = _policies(request)
+        already_counted = recorded(request.scope.get("state"))
+        if policies.enabled and not already_counted:
+            decision = await _limiter(request).hit(
+                policies.anonymous, f"anon:{client_address(request)}"
+            )
+            _record(request, decision)
+            if not decision.allowed:
+                raise _refused(decision, "Too many requests from this address.") from None
+        raise
+
+
+async def enforce_rate_limit(
+    request: Request,
+    _refusals: Annotated[None, Depends(_count_refused_credentials, scope="function")],
+    principal: OptionalPrincipal,
+) -> None:
+    """The /v1 router's dependency: one GCRA hit per request against the caller's quota."""
+    policies = _policies(request)
+    if not policies.enabled:
+        return
+    policy, key = _quota_for(request, policies, principal)
+    decision = await _limiter(request).hit(policy, key)
+    _record(request, decision)
+    if not decision.allowed:
+        raise _refused(decision, f"The '{policy.name}' quota is used up.")
+
+
+class SignInAttempts:
+    """Counts sign-in attempts per address and per account; successes are given back, so
+    only failures use the quota, and the attempt after the last allowed failure is refused
+    before the password is even checked."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._policies = _policies(request)
+        self._limiter = _limiter(request)
+
+    @asynccontextmanager
+    async def attempt(self, email: str) -> AsyncIterator[None]:
+        if not self._policies.enabled:
+            yield
+            return
+        by_address = (self._policies.login, f"login:addr:{client_address(self._request)}")
+        # Hashed: the table should not become a list of who tried to sign in.
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+        by_account = (self._policies.login_account, f"login:acct:{digest}")
+
+        address_decision = await self._limiter.hit(*by_address)
+        _record(self._request, address_decision)
+        if not address_decision.allowed:
+            raise _refused(address_decision, "Too many failed sign-ins from this address.")
+        account_decision = await self._limiter.hit(*by_account)
+        if not account_decision.allowed:
+            # This attempt never ran: it must not also use up the address's quota.
+            await self._limiter.refund(*by_address)
+            _record(self._request, _given_back(address_decision))
+            _record(self._request, account_decision)
+            raise _refused(account_decision, "Too many failed sign-ins for this account.")
+        try:
+            yield
+        except UnauthorizedError:
+            raise  # a failure: it keeps its place in both quotas
+        except BaseException:
+            await self._give_back(by_address, by_account, address_decision)
+            raise
+        await self._give_back(by_address, by_account, address_decision)
+
+    async def _give_back(
+        self, by_address: tuple[Policy, str], by_account: tuple[Policy, str], shown: Decision
+    ) -> None:
+        await self._limiter.refund(*by_address)
+        await self._limiter.refund(*by_account)
+        _record(self._request, _given_back(shown))
+
+
+def _given_back(decision: Decision) -> Decision:
+    """The decision as the client should see it once its hit was refunded."""
+    return dataclasses.replace(
+        decision, remaining=min(decision.policy.limit, decision.remaining + 1)
+    )
+
+
+SignInGuard = Annotated[SignInAttempts, Depends(SignInAttempts)]
+
+
+async def limit_key_creation(request: Request, principal: LoggedInUser) -> None:
+    """A tight quota on minting API keys, per user: a stolen session cannot mint keys in bulk."""
+    policies = _policies(request)
+    if not policies.enabled:
+        return
+    decision = await _limiter(request).hit(policies.key_creation, f"keys:{principal.user_id}")
+    _record(request, decision)
+    if not decision.allowed:
+        raise _refused(decision, "Too many API keys created recently.")
