@@ -13,6 +13,7 @@ from app.ratelimit.dependency import enforce_rate_limit
 from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
 from app.tips.router import router as tips_router
+from app.training.router import router as training_router
 from app.users.router import router as users_router
 
 # Every /v1 operation counts against its caller's quota (health probes and docs live outside).
@@ -41,5 +42,6 @@ for domain_router in (
     recommendations_router,
     users_router,
     api_keys_router,
+    training_router,
 ):
     router.include_router(domain_router)

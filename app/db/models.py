@@ -10,9 +10,11 @@ from app.anatomy.models import JointAction, Muscle, MuscleFunction
 from app.api_keys.models import ApiKey
 from app.db.base import metadata
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
+from app.idempotency.models import IdempotencyRecord
 from app.knowledge.models import ContentRevision, Source
 from app.ratelimit.models import RateLimitState
 from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
+from app.training.models import TrainingProfile, TrainingSession, TrainingSet
 from app.users.models import User
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Exercise",
     "ExerciseJointAction",
     "ExerciseMuscle",
+    "IdempotencyRecord",
     "JointAction",
     "Muscle",
     "MuscleFunction",
@@ -32,6 +35,9 @@ __all__ = [
     "Source",
     "Strategy",
     "Tip",
+    "TrainingProfile",
+    "TrainingSession",
+    "TrainingSet",
     "User",
     "metadata",
 ]

@@ -1,0 +1,1 @@
+"""Lifters' training logs: their profile, and their sessions with the sets performed."""
