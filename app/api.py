@@ -9,6 +9,7 @@ from app import __version__
 from app.anatomy.router import router as anatomy_router
 from app.api_keys.router import router as api_keys_router
 from app.exercises.router import router as exercises_router
+from app.kb_admin.router import router as kb_admin_router
 from app.ratelimit.dependency import enforce_rate_limit
 from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
@@ -43,5 +44,6 @@ for domain_router in (
     users_router,
     api_keys_router,
     training_router,
+    kb_admin_router,
 ):
     router.include_router(domain_router)

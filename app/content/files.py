@@ -491,3 +491,38 @@ def load_content(directory: Path | None = None) -> ContentBundle:
 def content_fingerprint(bundle: ContentBundle) -> str:
     """The bundle's content version: sha256 (hex) of its canonical JSON."""
     return bundle.fingerprint
+
+
+# The name problems of the checked item carry, so they can be told from stored items' problems.
+CHECKED_ITEM_FILE = "<request>"
+
+
+def check_item_against(
+    item: BaseModel,
+    kind_field: str,
+    stored: Mapping[str, Sequence[BaseModel]],
+    declared: Mapping[str, Iterable[str]],
+) -> list[ContentProblem]:
+    """Check one validated item's cross-references with the loader's own rules, against content
+    that is already stored rather than files (the administrators' API writes one item at a time).
+
+    ``stored`` holds, per bundle field, the validated items the rules compare with (other
+    exercises for ranks, links and aliases; muscles for the joint actions they perform);
+    ``declared`` holds every existing slug per bundle field, whatever its origin. A stored item
+    with the checked item's slug is the version being replaced and is left out. Only the checked
+    item's problems are returned: stored content is not this request's fault.
+    """
+    slug = str(getattr(item, "slug", ""))
+    reader = _Reader(DEFAULT_DIRECTORY)
+    for field, slugs in declared.items():
+        reader.declared[field].update(slugs)
+    reader.declared[kind_field].add(slug)
+    for field, items in stored.items():
+        for index, other in enumerate(items):
+            if field == kind_field and getattr(other, "slug", None) == slug:
+                continue
+            reader.items[field].append(_Located(other, "stored", index))
+    # Last, so that a rank or alias some stored item already holds is reported on this item.
+    reader.items[kind_field].append(_Located(item, CHECKED_ITEM_FILE, 0))
+    _Checker(reader).check()
+    return [problem for problem in reader.problems if problem.file == CHECKED_ITEM_FILE]

@@ -19,7 +19,9 @@ from app.anatomy.models import JointAction, Muscle, MuscleFunction
 from app.config import Settings
 from app.content.schema import ContentBundle
 from app.content.schema import Exercise as ExerciseItem
+from app.content.schema import JointAction as JointActionItem
 from app.content.schema import Muscle as MuscleItem
+from app.content.schema import Tip as TipItem
 from app.db.engine import build_engine, build_sessionmaker
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
 from app.knowledge.models import Origin, Source
@@ -103,7 +105,7 @@ async def _sync(
     return _Synced(rows=existing, written=written)
 
 
-async def _replace_links(
+async def replace_links(
     session: AsyncSession,
     link_model: type[SQLModel],
     owner_column: str,
@@ -140,32 +142,16 @@ async def load_bundle(session: AsyncSession, bundle: ContentBundle) -> LoadSumma
         kind("sources"),
     )
     actions = await _sync(
-        session,
-        JointAction,
-        bundle.joint_actions,
-        lambda a: {
-            "slug": a.slug,
-            "name": a.name,
-            "joint": a.joint.value,
-            "aliases": list(a.aliases),
-            "document": _document(a),
-        },
-        kind("joint_actions"),
+        session, JointAction, bundle.joint_actions, joint_action_values, kind("joint_actions")
     )
-    muscles = await _sync(session, Muscle, bundle.muscles, _muscle_values, kind("muscles"))
-    await _replace_links(
+    muscles = await _sync(session, Muscle, bundle.muscles, muscle_values, kind("muscles"))
+    action_ids = _ids(actions)
+    await replace_links(
         session,
         MuscleFunction,
         "muscle_id",
         {
-            muscles.rows[m.slug].id: [
-                {
-                    "muscle_id": muscles.rows[m.slug].id,
-                    "joint_action_id": actions.rows[f.joint_action].id,
-                    "role": f.role.value,
-                }
-                for f in m.functions
-            ]
+            muscles.rows[m.slug].id: muscle_function_links(muscles.rows[m.slug].id, m, action_ids)
             for m in bundle.muscles
             # Joint-action ids survive updates, so only a changed muscle needs new links.
             if m.slug in muscles.written
@@ -178,53 +164,32 @@ async def load_bundle(session: AsyncSession, bundle: ContentBundle) -> LoadSumma
         lambda e: {"slug": e.slug, "name": e.name, "document": _document(e)},
         kind("equipment"),
     )
-    exercises = await _sync(
-        session, Exercise, bundle.exercises, _exercise_values, kind("exercises")
-    )
+    exercises = await _sync(session, Exercise, bundle.exercises, exercise_values, kind("exercises"))
     changed_exercises = [e for e in bundle.exercises if e.slug in exercises.written]
-    await _replace_links(
+    muscle_ids = _ids(muscles)
+    await replace_links(
         session,
         ExerciseMuscle,
         "exercise_id",
         {
-            exercises.rows[e.slug].id: [
-                {
-                    "exercise_id": exercises.rows[e.slug].id,
-                    "muscle_id": muscles.rows[m.muscle].id,
-                    "role": m.role.value,
-                }
-                for m in e.muscles
-            ]
+            exercises.rows[e.slug].id: exercise_muscle_links(
+                exercises.rows[e.slug].id, e, muscle_ids
+            )
             for e in changed_exercises
         },
     )
-    await _replace_links(
+    await replace_links(
         session,
         ExerciseJointAction,
         "exercise_id",
         {
-            exercises.rows[e.slug].id: [
-                {"exercise_id": exercises.rows[e.slug].id, "joint_action_id": actions.rows[a].id}
-                for a in e.joint_actions
-            ]
+            exercises.rows[e.slug].id: exercise_joint_action_links(
+                exercises.rows[e.slug].id, e, action_ids
+            )
             for e in changed_exercises
         },
     )
-    tips = await _sync(
-        session,
-        Tip,
-        bundle.tips,
-        lambda t: {
-            "slug": t.slug,
-            "title": t.title,
-            "category": t.category.value,
-            "levels": [level.value for level in t.levels],
-            "exercises": list(t.exercises),
-            "muscles": list(t.muscles),
-            "document": _document(t),
-        },
-        kind("tips"),
-    )
+    tips = await _sync(session, Tip, bundle.tips, tip_values, kind("tips"))
     await _sync(
         session,
         Benefit,
@@ -278,7 +243,66 @@ async def load_bundle(session: AsyncSession, bundle: ContentBundle) -> LoadSumma
     return summary
 
 
-def _muscle_values(m: MuscleItem) -> dict[str, Any]:
+# --------------------------------------------------------------------------- item -> rows
+# How one validated item becomes its row and link rows. The loader and the administrators' API
+# (``app.kb_admin``) both go through these, so an item is stored the same way whoever writes it.
+
+
+def _ids(synced: _Synced) -> dict[str, int]:
+    return {slug: row.id for slug, row in synced.rows.items()}
+
+
+def joint_action_values(a: JointActionItem) -> dict[str, Any]:
+    return {
+        "slug": a.slug,
+        "name": a.name,
+        "joint": a.joint.value,
+        "aliases": list(a.aliases),
+        "document": _document(a),
+    }
+
+
+def tip_values(t: TipItem) -> dict[str, Any]:
+    return {
+        "slug": t.slug,
+        "title": t.title,
+        "category": t.category.value,
+        "levels": [level.value for level in t.levels],
+        "exercises": list(t.exercises),
+        "muscles": list(t.muscles),
+        "document": _document(t),
+    }
+
+
+def muscle_function_links(
+    muscle_id: int, m: MuscleItem, action_ids: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "muscle_id": muscle_id,
+            "joint_action_id": action_ids[f.joint_action],
+            "role": f.role.value,
+        }
+        for f in m.functions
+    ]
+
+
+def exercise_muscle_links(
+    exercise_id: int, e: ExerciseItem, muscle_ids: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    return [
+        {"exercise_id": exercise_id, "muscle_id": muscle_ids[m.muscle], "role": m.role.value}
+        for m in e.muscles
+    ]
+
+
+def exercise_joint_action_links(
+    exercise_id: int, e: ExerciseItem, action_ids: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    return [{"exercise_id": exercise_id, "joint_action_id": action_ids[a]} for a in e.joint_actions]
+
+
+def muscle_values(m: MuscleItem) -> dict[str, Any]:
     return {
         "slug": m.slug,
         "name": m.name,
@@ -291,7 +315,7 @@ def _muscle_values(m: MuscleItem) -> dict[str, Any]:
     }
 
 
-def _exercise_values(e: ExerciseItem) -> dict[str, Any]:
+def exercise_values(e: ExerciseItem) -> dict[str, Any]:
     return {
         "slug": e.slug,
         "name": e.name,

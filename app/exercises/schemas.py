@@ -7,13 +7,13 @@ from typing import Any
 
 from pydantic import Field
 
+from app.content import schema as content_schema
 from app.content.schema import CommonMistake, LadderStep, RepRange
 from app.knowledge.schemas import ExerciseRef, JointActionRef, PublicModel, SourceRef, TipRef
 
-
-class MuscleRole(StrEnum):
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
+# The content files' own enum: the administrators' API takes content items as bodies, and one
+# enum under one name keeps the OpenAPI schema names unambiguous.
+MuscleRole = content_schema.MuscleRole
 
 
 class ExerciseSort(StrEnum):

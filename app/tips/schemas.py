@@ -6,18 +6,10 @@ from typing import Any
 
 from pydantic import Field
 
+# The content files' own models: the administrators' API takes tips in that format, and one
+# model per name keeps the OpenAPI schema names unambiguous.
+from app.content.schema import Point, TipException
 from app.knowledge.schemas import ExerciseRef, MuscleRef, PublicModel, SourceRef
-
-
-class Point(PublicModel):
-    title: str
-    detail: str
-
-
-class TipException(PublicModel):
-    name: str
-    exercise: str | None = None
-    note: str
 
 
 class TipPublic(PublicModel):
