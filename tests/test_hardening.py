@@ -354,11 +354,6 @@ async def test_every_request_input_is_bounded(openapi: dict[str, Any]) -> None:
     assert not unexpected, "\n".join(p for problems in unexpected.values() for p in problems)
 
 
-@pytest.mark.xfail(
-    reason="the recommender's echoed engine state has no schema bounds (its package is kept "
-    "free of pydantic); the request body cap bounds it as a whole",
-    strict=True,
-)
 async def test_the_recommender_state_is_bounded(openapi: dict[str, Any]) -> None:
     found = unbounded_inputs(openapi)
     assert not (set(found) & RECOMMENDER_STATE_SCHEMAS)

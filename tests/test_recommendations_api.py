@@ -210,3 +210,13 @@ async def test_empty_history_is_valid(client: httpx.AsyncClient) -> None:
     assert result["recommendations"] == []
     assert result["plan"]["state"]["exercises"] == []
     assert result["plan"]["back_front_ratio_sets"] is None
+
+
+async def test_an_oversized_echoed_state_is_refused(client: httpx.AsyncClient) -> None:
+    body = copy.deepcopy(INTERMEDIATE_STALL)
+    body["state"] = {"exercises": [{"exercise": f"exercise-{i}"} for i in range(501)]}
+    response = await client.post(URL, json=body)
+    assert response.status_code == 422
+    assert "state.exercises" in [error["name"] for error in response.json()["errors"]]
+    body["state"] = {"exercises": [{"exercise": "x" * 121}]}
+    assert (await client.post(URL, json=body)).status_code == 422

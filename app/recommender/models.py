@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Annotated
+
+from annotated_types import MaxLen
 
 from app.recommender.config import DEFAULT_CONFIG, RecommenderConfig
 from app.recommender.enums import (
@@ -20,6 +23,12 @@ from app.recommender.enums import (
     Unit,
     Variant,
 )
+
+# Bounds on the state a client echoes back (typing metadata only, PEP 593): generous enough for
+# anything the engine writes, small enough that an echoed state cannot be used to flood it.
+Slug = Annotated[str, MaxLen(120)]
+GroupName = Annotated[str, MaxLen(40)]
+RepList = Annotated[tuple[int, ...], MaxLen(50)]
 
 # ---------------------------------------------------------------------------------------------
 # Inputs
@@ -158,7 +167,7 @@ class Prescription:
     sets: int
     reps: int | None = None
     rep_range: tuple[int, int] | None = None
-    per_set_reps: tuple[int, ...] | None = None
+    per_set_reps: RepList | None = None
     load: float | None = None
     assistance: float | None = None
     ladder_step: int | None = None
@@ -257,9 +266,9 @@ class LevelSuggestion:
 
 @dataclass(frozen=True, slots=True)
 class ExerciseState:
-    exercise: str
+    exercise: Slug
     lp_failures: int = 0
-    lp_deload_dates: tuple[date, ...] = ()
+    lp_deload_dates: Annotated[tuple[date, ...], MaxLen(100)] = ()
     stall_count: int = 0
     best_rung: int | None = None
     best_load: float | None = None
@@ -269,8 +278,8 @@ class ExerciseState:
     completed_load: float | None = None
     completed_reps: int | None = None
     missed_streak: int = 0
-    tried: tuple[ModificationKind, ...] = ()
-    rotate_to: str | None = None
+    tried: Annotated[tuple[ModificationKind, ...], MaxLen(8)] = ()
+    rotate_to: Slug | None = None
     rotated_on: date | None = None
 
 
@@ -278,38 +287,38 @@ class ExerciseState:
 class ActiveModification:
     """The single modification a muscle group is evaluating (R5)."""
 
-    group: str
-    exercise: str
+    group: GroupName
+    exercise: Slug
     kind: ModificationKind
     variant: Variant
     started_on: date
     exposures_evaluated: int
     prescription: Prescription
-    added_exercise: str | None = None
+    added_exercise: Slug | None = None
     baseline_e1rm: float | None = None
     trigger: ReasonCode = ReasonCode.STALL_DETECTED
 
 
 @dataclass(frozen=True, slots=True)
 class DeloadSnapshot:
-    exercise: str
+    exercise: Slug
     load: float
     assistance: float
     sets: int
-    reps: tuple[int, ...]
+    reps: RepList
     rep_floor: int
 
 
 @dataclass(frozen=True, slots=True)
 class GroupDeload:
-    group: str
+    group: GroupName
     triggered_on: date
     cause: DeloadCause
     started_on: date | None
-    snapshots: tuple[DeloadSnapshot, ...]
+    snapshots: Annotated[tuple[DeloadSnapshot, ...], MaxLen(100)]
     weekly_sets_before: float
-    detail: str = ""
-    reset_done: tuple[str, ...] = ()
+    detail: Annotated[str, MaxLen(2000)] = ""
+    reset_done: Annotated[tuple[Slug, ...], MaxLen(100)] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,9 +326,9 @@ class EngineState:
     """Everything the engine inferred from history; echo it back to continue an episode."""
 
     as_of: date | None = None
-    exercises: tuple[ExerciseState, ...] = ()
-    active_modifications: tuple[ActiveModification, ...] = ()
-    deloads: tuple[GroupDeload, ...] = ()
+    exercises: Annotated[tuple[ExerciseState, ...], MaxLen(500)] = ()
+    active_modifications: Annotated[tuple[ActiveModification, ...], MaxLen(50)] = ()
+    deloads: Annotated[tuple[GroupDeload, ...], MaxLen(50)] = ()
     balance_step_on: date | None = None
 
 
