@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
 
 from app import __version__, api, health
+from app.bodies import DOCUMENTED_BODIES
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
@@ -258,6 +259,12 @@ def _register_problem_schema(app: FastAPI) -> None:
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(problem.pop("$defs", {}))
             components["Problem"] = problem
+            for model in DOCUMENTED_BODIES:
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                # The input form wins for shared types (the echoed engine state): it is the
+                # one that carries the bounds a client must respect.
+                components.update(body.pop("$defs", {}))
+                components[model.__name__] = body
             _document_validation_problems(schema)
             _document_abuse_limits(schema)
             _document_optional_credentials(app, schema)

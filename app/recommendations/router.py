@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Request
 
+from app.bodies import json_body, parse_json_body
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.recommendations import service
@@ -22,11 +22,9 @@ router = APIRouter(tags=["recommendations"])
     summary="Recommend the next session",
     response_model=RecommendationResult,
     responses=problem_responses(422, 503),
+    openapi_extra=json_body(NextSessionRequest, OPENAPI_EXAMPLES),
 )
-async def recommend_next_session(
-    session: SessionDep,
-    body: Annotated[NextSessionRequest, Body(openapi_examples=OPENAPI_EXAMPLES)],
-) -> RecommendationResult:
+async def recommend_next_session(request: Request, session: SessionDep) -> RecommendationResult:
     """What to do next session for every exercise in the history (and plan), and why.
 
     Stateless: send the lifter's profile, equipment and recent sessions; nothing is stored.
@@ -40,5 +38,6 @@ async def recommend_next_session(
     are knowledge-base slugs; an unknown slug, an impossible value, a date after `today` or more
     than a year (or 5,000 sets) of history is a 422 naming the field.
     """
+    body = await parse_json_body(request, NextSessionRequest)
     today = body.today or datetime.now(UTC).date()
     return await service.next_session(session, body, today)
