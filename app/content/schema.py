@@ -38,6 +38,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.recommender.enums import Loading, ModificationKind, Pattern, RoutineProfile, Side
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ARTICLE_SOURCE_SLUG = "king-of-the-gym-back-training"
 
@@ -159,41 +161,10 @@ class Force(StrEnum):
     STATIC = "static"
 
 
-class Pattern(StrEnum):
-    VERTICAL_PULL = "vertical_pull"
-    HORIZONTAL_PULL = "horizontal_pull"
-    HINGE = "hinge"
-    BACK_EXTENSION = "back_extension"
-    HORIZONTAL_PUSH = "horizontal_push"
-    VERTICAL_PUSH = "vertical_push"
-    SQUAT = "squat"
-    ISOLATION = "isolation"
-
-
-class Side(StrEnum):
-    """Which side of the back/front balance (recommender R7) the exercise's sets count toward."""
-
-    BACK = "back"
-    FRONT = "front"
-    OTHER = "other"
-
-
 class Level(StrEnum):
     BEGINNER = "beginner"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
-
-
-class Loading(StrEnum):
-    """How the load is measured, which decides the recommender's loadable increments."""
-
-    BARBELL = "barbell"
-    DUMBBELL = "dumbbell"
-    MACHINE = "machine"
-    CABLE = "cable"
-    BODYWEIGHT = "bodyweight"
-    WEIGHTED_BODYWEIGHT = "weighted_bodyweight"
-    ASSISTED = "assisted"
 
 
 BODYWEIGHT_LOADINGS = frozenset(
@@ -206,15 +177,6 @@ class TipCategory(StrEnum):
     POSTURE = "posture"
     PROGRAMMING = "programming"
     SAFETY = "safety"
-
-
-class ModificationKind(StrEnum):
-    """The article's four ways to push a stalled back further (recommender R6), in its order."""
-
-    ADD_SETS = "ADD_SETS"
-    LOAD_UP = "LOAD_UP"
-    REPS_UP = "REPS_UP"
-    FAILURE_FINAL_SET = "FAILURE_FINAL_SET"
 
 
 class VariantCode(StrEnum):
@@ -235,16 +197,6 @@ class RoutineKind(StrEnum):
 
     ESTABLISHED = "established"
     TEMPLATE = "template"
-
-
-class RoutineProfile(StrEnum):
-    """The recommender's ``routine_profile`` a routine corresponds to (spec §2, §5.1)."""
-
-    STRONGLIFTS = "stronglifts"
-    STARTING_STRENGTH = "starting_strength"
-    BBR = "bbr"
-    PPL = "ppl"
-    GZCLP = "gzclp"
 
 
 # --------------------------------------------------------------------------- base

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.anatomy.models import JointAction, Muscle
-from app.content.schema import Category, Force, Level, Mechanic, Pattern
+from app.content.schema import Category, Force, Level, Mechanic
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.exercises import service
@@ -23,6 +23,7 @@ from app.exercises.schemas import (
 )
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugItem, SlugPath
 from app.pagination import CursorQuery, LimitQuery, link_next
+from app.recommender.enums import Pattern
 from app.search.service import exercise_relevance
 
 router = APIRouter(tags=["exercises"], dependencies=[ConditionalGet])

@@ -23,13 +23,11 @@ from app.content.schema import (
     Exercise,
     FunctionRole,
     Level,
-    Loading,
-    ModificationKind,
     Muscle,
     MuscleRole,
     RoutineKind,
-    Side,
 )
+from app.recommender.enums import Loading, ModificationKind, Side
 
 REQUIRED_MUSCLES = {
     "latissimus-dorsi", "trapezius", "trapezius-upper", "trapezius-middle", "trapezius-lower",
