@@ -44,6 +44,12 @@ def encode_cursor(scope: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def invalid_cursor(reason: str) -> InvalidInputError:
+    """The 422 for a cursor that cannot continue this listing (foreign, stale or tampered)."""
+    problem = InvalidParam(name="cursor", location="query", reason=reason, type="invalid_cursor")
+    return InvalidInputError("The cursor is not valid for this listing.", errors=[problem])
+
+
 def decode_cursor(cursor: str, scope: str) -> list[Any]:
     """The sort key stored in ``cursor``; 422 if it is malformed or from another listing."""
     try:
@@ -54,13 +60,9 @@ def decode_cursor(cursor: str, scope: str) -> list[Any]:
     except (binascii.Error, ValueError, KeyError, TypeError):
         valid = False
     if not valid:
-        problem = InvalidParam(
-            name="cursor",
-            location="query",
-            reason="not a cursor from this listing (same filters and sort); start again without it",
-            type="invalid_cursor",
+        raise invalid_cursor(
+            "not a cursor from this listing (same filters and sort); start again without it"
         )
-        raise InvalidInputError("The cursor is not valid for this listing.", errors=[problem])
     result: list[Any] = key
     return result
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from rich.table import Table
 
 from app.main import create_app
 from app.ratelimit.service import Policy, RateLimiter, build_limiter_engine
+from tests.support.server import free_port, wait_until_ready
 
 BIN_DIR = Path(sys.executable).parent
 MAX_REQUESTS = 20_000
@@ -74,16 +74,9 @@ async def per_request(url: str, n: int, *, enabled: bool) -> list[float]:
     return server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def two_workers(url: str, limit: int, extra: int, concurrency: int) -> tuple[int, int, int, float]:
     """(accepted, refused, malformed refusals, seconds) for limit + extra requests."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -103,17 +96,7 @@ def two_workers(url: str, limit: int, extra: int, concurrency: int) -> tuple[int
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                msg = "the server did not start"
-                raise RuntimeError(msg)
-            time.sleep(0.2)
+        wait_until_ready(base, server)
 
         # One pooled client: its connections are accepted by either worker, and reusing them
         # keeps the client's own cost out of the figures.

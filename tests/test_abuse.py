@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from app.db import migrations
 from app.main import create_app
 from app.ratelimit.service import Policy, RateLimiter, decide
 from tests.conftest import DatabaseFactory, make_settings
+from tests.support.server import free_port, wait_until_ready
 from tests.test_auth import PASSWORD, bearer
 
 BIN_DIR = Path(sys.executable).parent
@@ -370,18 +370,11 @@ async def test_every_v1_response_carries_the_fields(client: httpx.AsyncClient) -
 # --------------------------------------------------------------------------- two workers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def two_workers(database_url: str, limit: int, window_s: int) -> Iterator[tuple[str, list[str]]]:
     """`spotter serve --workers 2` on ``database_url``; yields the base URL and, once the
     server has stopped, its output lines."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -401,17 +394,7 @@ def two_workers(database_url: str, limit: int, window_s: int) -> Iterator[tuple[
     output: list[str] = []
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                # /readyz is not rate limited, so polling it costs no quota.
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "the server exited during start-up"
-            assert time.monotonic() < deadline, "the server did not become ready in 60 s"
-            time.sleep(0.2)
+        wait_until_ready(base, server)
         yield base, output
     finally:
         server.terminate()

@@ -11,10 +11,8 @@ import os
 import re
 import secrets
 import shlex
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT, DatabaseFactory
+from tests.support.server import free_port, wait_until_ready
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -99,13 +98,6 @@ def test_dockerfile_shape() -> None:
     assert "uv sync --locked" in " ".join(a for k, a in instructions if k == "RUN")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _exec_form(command: str | list[str]) -> list[str]:
     argv = json.loads(command) if isinstance(command, str) else list(command)
     # In the image `spotter` is on PATH from /app/.venv/bin; here it is this venv's.
@@ -116,7 +108,7 @@ def _exec_form(command: str | list[str]) -> list[str]:
 def test_container_entrypoint_steps(database_factory: DatabaseFactory) -> None:
     """migrate (the compose job), then serve with several workers (the image's CMD)."""
     compose = load_compose()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_factory(),
@@ -144,16 +136,7 @@ def test_container_entrypoint_steps(database_factory: DatabaseFactory) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "the server exited during start-up"
-            assert time.monotonic() < deadline, "the server did not become ready in 30 s"
-            time.sleep(0.2)
+        wait_until_ready(base, server, timeout_s=30)
         for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/v1"):
             assert httpx.get(base + path, timeout=5).status_code == 200, path
 

@@ -22,24 +22,40 @@ def to_async_url(url: str) -> str:
     return parsed.set(drivername=ASYNC_DRIVER).render_as_string(hide_password=False)
 
 
-def build_engine(url: str, settings: Settings) -> AsyncEngine:
-    """Create the engine with the connect, pool and statement timeouts from the settings."""
+def build_engine(
+    url: str,
+    settings: Settings,
+    *,
+    name: str = "spotter",
+    pool_size: int | None = None,
+    pre_ping: bool = True,
+    autocommit: bool = False,
+    statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int = 3000,
+) -> AsyncEngine:
+    """Create an engine with the connect, pool and statement timeouts from the settings.
+
+    The keywords let a special-purpose pool (the rate limiter's) differ where it must while
+    sharing everything else.
+    """
+    options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_async_engine(
         to_async_url(url),
-        pool_pre_ping=True,
-        pool_size=settings.db_pool_size,
+        pool_pre_ping=pre_ping,
+        pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
         connect_args={
             "timeout": settings.db_connect_timeout_s,
             "server_settings": {
-                "application_name": "spotter",
-                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "application_name": name,
+                "statement_timeout": str(statement_timeout_ms or settings.db_statement_timeout_ms),
                 # A long lock wait would hold the request hostage: fail, and let the client retry.
-                "lock_timeout": "3000",
+                "lock_timeout": str(lock_timeout_ms),
                 "idle_in_transaction_session_timeout": "60000",
             },
         },
+        **options,
     )
 
 

@@ -32,7 +32,7 @@ from app.exercises.schemas import (
 )
 from app.knowledge.models import Source
 from app.knowledge.schemas import ExerciseRef, JointActionRef, SourceRef, TipRef
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import decode_cursor, encode_cursor, invalid_cursor
 from app.tips.models import Tip
 
 # Sorts top picks first (by rank), then everything else.
@@ -220,17 +220,7 @@ def _typed(key: list[Any], types: tuple[type, ...]) -> list[Any]:
         isinstance(value, kind) or (kind is float and isinstance(value, int))
         for value, kind in zip(key, types, strict=False)
     ):
-        raise InvalidInputError(
-            "The cursor is not valid for this listing.",
-            errors=[
-                InvalidParam(
-                    name="cursor",
-                    location="query",
-                    reason="malformed cursor",
-                    type="invalid_cursor",
-                )
-            ],
-        )
+        raise invalid_cursor("malformed cursor")
     return key
 
 

@@ -15,10 +15,10 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.db.engine import to_async_url
+from app.db.engine import build_engine
 
 # Pool connections run the check outside any request transaction: a refused or failed request
 # must still be counted, and a row lock must never be held while a route does its work.
@@ -32,22 +32,16 @@ def build_limiter_engine(url: str, settings: Settings) -> AsyncEngine:
     0.75 ms measured by scripts/bench_ratelimit.py). A connection that died with the server
     fails its statement instead, which answers 503 and makes SQLAlchemy discard the pool.
     """
-    return create_async_engine(
-        to_async_url(url),
-        pool_pre_ping=False,
+    return build_engine(
+        url,
+        settings,
+        name="spotter-ratelimit",
         pool_size=settings.rate_limit_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout_s,
-        isolation_level="AUTOCOMMIT",
-        connect_args={
-            "timeout": settings.db_connect_timeout_s,
-            "server_settings": {
-                "application_name": "spotter-ratelimit",
-                # One row, one short statement: anything slower is contention or an outage.
-                "statement_timeout": "1000",
-                "lock_timeout": "1000",
-            },
-        },
+        pre_ping=False,
+        autocommit=True,
+        # One row, one short statement: anything slower is contention or an outage.
+        statement_timeout_ms=1000,
+        lock_timeout_ms=1000,
     )
 
 

@@ -25,7 +25,7 @@ from app.errors import (
     PreconditionFailedError,
 )
 from app.exercises.models import Exercise
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import decode_cursor, encode_cursor, invalid_cursor
 from app.preconditions import check_if_match, version_etag
 from app.recommendations import service as recommendations
 from app.recommendations.schemas import (
@@ -268,17 +268,7 @@ def _cursor_position(cursor: str, scope: str) -> tuple[date, int]:
         return date.fromisoformat(key[0]), int(key[1])
     except (IndexError, TypeError, ValueError) as exc:
         # Our scope but not our shape (a tampered cursor): as unusable as a foreign one.
-        raise InvalidInputError(
-            "The cursor is not valid for this listing.",
-            errors=[
-                InvalidParam(
-                    name="cursor",
-                    location="query",
-                    reason="not a cursor from this listing; start again without it",
-                    type="invalid_cursor",
-                )
-            ],
-        ) from exc
+        raise invalid_cursor("not a cursor from this listing; start again without it") from exc
 
 
 async def list_sessions(
