@@ -84,6 +84,9 @@ class StallConfig:
     progressing_pct_per_week: float = 0.5
     regressing_pct_per_week: float = -1.0
     regression_missed_exposures: int = 2
+    # Spec 6 "or e1RM progress": an exposure whose e1RM beats the best one by more than this
+    # fraction is progress even when its key does not (same reps at a lower RPE).
+    e1rm_progress_min_pct: float = 0.0
 
 
 # Renaissance Periodization's set-progression table: rows are soreness 0-3, columns performance
@@ -233,6 +236,10 @@ class RpeConfig:
     clamp_up_pct: float = 0.075
     single_step_max_rpe: float = 6.0
     high_effort_max_rir: float = 1.0
+    # Spec 4 turns RPE loading on for intermediates "when RPE/RIR is logged": a set logged with
+    # an RPE or RIR but no target RPE is autoregulated against this target (None: only sent
+    # targets autoregulate, the behaviour before issue 8).
+    logged_default_target_rpe: float | None = 8.0
 
 
 @dataclass(frozen=True, slots=True)

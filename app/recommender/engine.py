@@ -159,16 +159,40 @@ class _Ex:
     def set_best(self, e: Exposure) -> None:
         self.best_rung, self.best_load, self.best_reps = e.rung, e.load - e.assistance, e.total_reps
 
-    def is_progress(self, e: Exposure) -> bool:
-        """Progress (spec 6): targets met and the performance key beats the episode's best:
-        a higher load beats a lower one; at the same load, more total reps beat fewer."""
-        if not e.targets_met:
+    def is_progress(self, e: Exposure, min_e1rm_gain: float = 0.0) -> bool:
+        """Progress (spec 6): the performance key (load, total reps at that load) beats the
+        episode's best, or the e1RM does. A higher load beats a lower one when its targets are
+        met; at the same load more total reps beat fewer even if one set missed its +1 (30 ->
+        31 -> 32 reps at one load is progress, not a stall: issue 8). A set with broken form
+        never makes progress, and the first exposure of an episode progresses only when met."""
+        if e.form_broken:
             return False
         if self.best_load is None or self.best_rung is None or self.best_reps is None:
-            return True
+            return e.targets_met
         level = e.level
         best = (self.best_rung, self.best_load)
-        return level > best or (level == best and e.total_reps > self.best_reps)
+        if level > best:
+            return e.targets_met
+        if level == best and e.total_reps > self.best_reps:
+            return True
+        return (
+            e.e1rm is not None
+            and self.best_e1rm is not None
+            and e.e1rm > self.best_e1rm * (1 + min_e1rm_gain)
+        )
+
+    def note_key(self, e: Exposure) -> None:
+        """Keep the episode's best key: the first exposure is the baseline, a heavier load
+        becomes the reference once lifted (met or not), more reps at the same load beat it."""
+        if e.form_broken:
+            return
+        if self.best_load is None or self.best_rung is None or self.best_reps is None:
+            self.set_best(e)
+            return
+        level = e.level
+        best = (self.best_rung, self.best_load)
+        if level > best or (level == best and e.total_reps > self.best_reps):
+            self.set_best(e)
 
     def note_completion(self, e: Exposure) -> None:
         """Track the best completed key, and misses below it, for regression detection."""
@@ -368,7 +392,7 @@ class _Engine:
         group = st.group
         if self._in_deload(st, e):
             return
-        progress = st.is_progress(e)
+        progress = st.is_progress(e, self.cfg.stall.e1rm_progress_min_pct)
         st.note_completion(e)
         in_window = False
         active = self.active.get(group)
@@ -397,9 +421,10 @@ class _Engine:
         elif progress:
             st.stall = 0
             st.tried.clear()
-            st.set_best(e)
+            st.note_key(e)
         else:
             st.stall += 1
+            st.note_key(e)
         if not uses_arbiter(facts, e):
             return
         flags = self.flags(group, e.date)

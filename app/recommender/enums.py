@@ -69,6 +69,8 @@ class Action(StrEnum):
     ASSIST_REDUCE = "ASSIST_REDUCE"
     BW_ADD_LOAD = "BW_ADD_LOAD"
     ROTATE_VARIATION = "ROTATE_VARIATION"
+    # RPE autoregulation changed the load (spec 8): its own action, never REPEAT (issue 8).
+    RPE_ADJUST = "RPE_ADJUST"
 
 
 class ModificationKind(StrEnum):

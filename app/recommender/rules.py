@@ -71,6 +71,10 @@ class RuleContext:
     def qty(self, x: float) -> str:
         return text.qty(x, self.profile.unit)
 
+    def prescription(self, p: Prescription) -> str:
+        """The prescription as every message states it (`text.prescription_text`)."""
+        return text.prescription_text(p, self.profile.unit)
+
     def routine_source(self) -> str:
         return _ROUTINE_SOURCES[self.profile.routine_profile]
 
@@ -99,14 +103,23 @@ def targets_prescription(
     )
 
 
+def rpe_logged(exposure: Exposure) -> bool:
+    """Whether any work set carries an RPE or RIR (a set to failure alone is not a rating)."""
+    return any(s.rpe is not None or s.rir is not None for s in exposure.sets)
+
+
 def prescribed_rpe(exposure: Exposure, ctx: RuleContext) -> float | None:
-    """Beginners never get RPE targets; advanced lifters get the default one (spec 4)."""
+    """Beginners never get RPE targets; advanced lifters get the default one; intermediates who
+    log RPE/RIR without a target get `rpe.logged_default_target_rpe` (spec 4: RPE loading is
+    on when RPE is logged)."""
     if ctx.beginner:
         return None
     if exposure.target_rpe is not None:
         return exposure.target_rpe
     if ctx.profile.experience is Experience.ADVANCED:
         return ctx.cfg.modifications.default_target_rpe
+    if rpe_logged(exposure):
+        return ctx.cfg.rpe.logged_default_target_rpe
     return None
 
 
@@ -423,9 +436,15 @@ def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early e
     exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext
 ) -> Decision | None:
     """RPE autoregulation (RTS): when the logged RPE misses the target by >= 1, re-derive the
-    load from the set's e1RM at the target reps and RPE, clamped to [-10 %, +7.5 %].
+    load from the set's e1RM at the target reps and RPE, clamped to [-10 %, +7.5 %]; a logged
+    RPE <= 6 earns at most one loadable step. The target is the sent one, else the default of
+    `prescribed_rpe` (8 when RPE/RIR is logged). A final set meant to go to failure (AMRAP or
+    `to_failure`) is not an overshoot. The action is `RPE_ADJUST`: the load changed.
     """
     if ctx.beginner or exposure.last_rpe is None or facts.ladder:
+        return None
+    final = exposure.sets[-1]
+    if (final.to_failure or final.is_amrap) and final.rpe is None and final.rir is None:
         return None
     if facts.loading in (Loading.ASSISTED, Loading.BODYWEIGHT) or exposure.load <= 0:
         return None
@@ -449,9 +468,10 @@ def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early e
         step = grid.above(load)
         if step is None:
             return None
+        prescription = targets_prescription(exposure.targets, load=step, target_rpe=target_rpe)
         return Decision(
-            Action.REPEAT,
-            targets_prescription(exposure.targets, load=step, target_rpe=target_rpe),
+            Action.RPE_ADJUST,
+            prescription,
             (
                 Reason(
                     ReasonCode.RPE_ADJUST_UP,
@@ -473,18 +493,18 @@ def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early e
     if abs(new - load) < _EPS:
         return None
     code = ReasonCode.RPE_ADJUST_UP if new > load else ReasonCode.RPE_ADJUST_DOWN
+    prescription = targets_prescription(exposure.targets, load=new, target_rpe=target_rpe)
+    target_note = "" if exposure.target_rpe is not None else " (the default when none is sent)"
     message = (
-        f"The last set was {last.reps} reps at RPE {num(exposure.last_rpe)} against a target "
-        f"of RPE {num(target_rpe)}: e1RM {num(last.load + bodyweight_part)} / "
+        f"The last set was {text.plural(last.reps, 'rep')} at RPE {num(exposure.last_rpe)} "
+        f"against a target of RPE {num(target_rpe)}{target_note}: e1RM "
+        f"{num(last.load + bodyweight_part)} / "
         f"{num(rts_percentage(last.reps, exposure.last_rpe, rpe_cfg) or 0)} = {num(e1rm)}, and "
-        f"{target_reps} reps at RPE {num(target_rpe)} is {num(pct * 100)} % of it = {num(raw)}"
-        f", so use {ctx.qty(new)}."
+        f"{text.plural(target_reps, 'rep')} at RPE {num(target_rpe)} is {num(pct * 100)} % of "
+        f"it = {num(raw)}, so {ctx.qty(load)} → {ctx.qty(new)}: next "
+        f"{ctx.prescription(prescription)}."
     )
-    return Decision(
-        Action.REPEAT,
-        targets_prescription(exposure.targets, load=new, target_rpe=target_rpe),
-        (Reason(code, message, (text.RTS,)),),
-    )
+    return Decision(Action.RPE_ADJUST, prescription, (Reason(code, message, (text.RTS,)),))
 
 
 # ---------------------------------------------------------------------------------------------

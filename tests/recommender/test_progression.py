@@ -188,10 +188,14 @@ class TestAutoregulation:
         assert r.reason_codes == (ReasonCode.RPE_ADJUST_UP,)
         assert r.prescription.target_rpe == 8
 
-    def test_intermediate_without_a_target_rpe_is_not_autoregulated(self) -> None:
+    def test_intermediate_logging_rpe_without_a_target_uses_the_default(self) -> None:
+        """Issue 8 finding 3: spec 4 turns RPE loading on when RPE is logged, so a logged RPE
+        without a target is autoregulated against target RPE 8 (it used to be ignored)."""
         history = sessions(sets(ROW, [8] * 3, 80, target=8, rpe=[None, None, 6.5]))
         r = rec_of(history, ROW, experience=INT)
-        assert r.reason_codes == (ReasonCode.DP_REPS_UP,)
+        assert r.reason_codes == (ReasonCode.RPE_ADJUST_UP,)
+        assert r.action is Action.RPE_ADJUST
+        assert r.prescription.target_rpe == 8
 
     def test_beginner_rir_only_warns(self) -> None:
         history = sessions(sets(ROW, [5] * 3, 60, target=5, rir=0))

@@ -143,12 +143,14 @@ CASES = {
     "S10a RPE 6.5 -> up": (
         sessions(sets(ROW, [8, 8, 8, 8], 80, target=8, target_rpe=8, rpe=[None, None, None, 6.5])),
         {"experience": Experience.INTERMEDIATE},
-        Expect(ROW, Action.REPEAT, 4, (8, 8, 8, 8), 85.0, (ReasonCode.RPE_ADJUST_UP,)),
+        # The spec names the reason code; the action is RPE_ADJUST since issue 8 (the load
+        # changed, so it is not REPEAT). Every number is the spec's.
+        Expect(ROW, Action.RPE_ADJUST, 4, (8, 8, 8, 8), 85.0, (ReasonCode.RPE_ADJUST_UP,)),
     ),
     "S10b RPE 9.5 -> down": (
         sessions(sets(ROW, [8, 8, 8, 8], 80, target=8, target_rpe=8, rpe=[None, None, None, 9.5])),
         {"experience": Experience.INTERMEDIATE},
-        Expect(ROW, Action.REPEAT, 4, (8, 8, 8, 8), 75.0, (ReasonCode.RPE_ADJUST_DOWN,)),
+        Expect(ROW, Action.RPE_ADJUST, 4, (8, 8, 8, 8), 75.0, (ReasonCode.RPE_ADJUST_DOWN,)),
     ),
     "S10c beginner -> linear progression": (
         sessions(sets(ROW, [8, 8, 8, 8], 80, target=8, target_rpe=8, rpe=[None, None, None, 6.5])),
@@ -256,6 +258,9 @@ def test_s8_stall_opens_add_sets_a(with_prior: bool) -> None:
 
 
 def test_s8_stall_count_builds_up() -> None:
+    """S8 pins the third answer. Since issue 8 (finding 3) the RPE 9 logged without a target is
+    autoregulated against the default target RPE 8, so the first two answers lower the load
+    (`RPE_ADJUST`) instead of repeating it; the stall count builds up exactly as before."""
     history = _s8_history(False)
     counts = []
     for n in range(1, 4):
@@ -265,8 +270,8 @@ def test_s8_stall_count_builds_up() -> None:
         assert rec is not None
         counts.append((rec.action, rec.metrics.stall_count))
     assert counts == [
-        (Action.REPEAT, 1),
-        (Action.REPEAT, 2),
+        (Action.RPE_ADJUST, 1),
+        (Action.RPE_ADJUST, 2),
         (Action.MODIFICATION, 3),
     ]
 
