@@ -80,7 +80,9 @@ class Joint(StrEnum):
     SCAPULA = "scapula"
     SPINE = "spine"
     ELBOW = "elbow"
+    FOREARM = "forearm"  # the radioulnar joints: supination and pronation
     WRIST = "wrist"
+    HAND = "hand"  # the finger joints: grip
     HIP = "hip"
     KNEE = "knee"
     ANKLE = "ankle"

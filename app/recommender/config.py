@@ -244,11 +244,24 @@ class RpeConfig:
 
 @dataclass(frozen=True, slots=True)
 class DeloadConfig:
+    """Deload week and reset (spec 7), from the pre-deload working load (issue 8)."""
+
     set_factor: float = 0.5
     load_factor: float = 0.80
     max_rpe: float = 6.0
     week_days: int = 7
     reset_factor: float = 0.90
+    # The pre-deload working load is the heaviest load completed in this many days before the
+    # deload opens, so deload-week and reset loads never become the next deload's base.
+    base_lookback_days: int = 42
+    # Bodyweight lifts deload their reps (sets are halved as for loaded lifts).
+    bodyweight_rep_factor: float = 0.7
+    # The reset is autoregulated from its first session (no weeks at RPE < 5).
+    reset_target_rpe: float = 8.0
+    # After the reset, sets climb back to the pre-deload count, this many per exposure, for
+    # at most `ramp_days`.
+    ramp_sets_per_exposure: int = 1
+    ramp_days: int = 21
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,10 @@ class _Ex:
         "lp_failures",
         "missed_streak",
         "points",
+        "ramp_sets",
+        "ramp_until",
         "rotate_to",
+        "rotate_tried",
         "rotated_on",
         "slug",
         "stall",
@@ -144,6 +147,9 @@ class _Ex:
         self.deferred_by: str | None = None
         self.rotate_to: str | None = s.rotate_to
         self.rotated_on: date | None = s.rotated_on
+        self.rotate_tried: tuple[ModificationKind, ...] = s.rotate_tried
+        self.ramp_sets: int | None = s.ramp_sets
+        self.ramp_until: date | None = s.ramp_until
 
     def clear_flags(self) -> None:
         self.stall_opened = False
@@ -239,6 +245,9 @@ class _Ex:
             tried=tuple(self.tried),
             rotate_to=self.rotate_to,
             rotated_on=self.rotated_on,
+            rotate_tried=self.rotate_tried,
+            ramp_sets=self.ramp_sets,
+            ramp_until=self.ramp_until,
         )
 
 
@@ -392,6 +401,10 @@ class _Engine:
         group = st.group
         if self._in_deload(st, e):
             return
+        if st.ramp_sets is not None and (
+            e.set_count >= st.ramp_sets or st.ramp_until is None or e.date > st.ramp_until
+        ):
+            st.ramp_sets = st.ramp_until = None
         progress = st.is_progress(e, self.cfg.stall.e1rm_progress_min_pct)
         st.note_completion(e)
         in_window = False
@@ -517,9 +530,17 @@ class _Engine:
         )
         return options[0].slug if options else None
 
-    def _open_deload(
-        self, group: str, on: date, cause: DeloadCause, detail: str, flags: tuple[str, ...]
+    def _open_deload(  # noqa: PLR0913 - the trigger is named in every member's reason
+        self,
+        group: str,
+        on: date,
+        cause: DeloadCause,
+        detail: str,
+        flags: tuple[str, ...],
+        trigger: str | None = None,
     ) -> None:
+        """Open a deload week for the group. Every member's snapshot is its pre-deload working
+        load (`_pre_deload_base`), never the latest exposure, so deloads do not compound."""
         if flags:
             detail = (
                 f"{detail}; recovery red flags: {', '.join(flags)}"
@@ -536,7 +557,7 @@ class _Engine:
                 rep_floor=e.rep_range[0],
             )
             for slug in self.last
-            if self.ex[slug].group == group and (e := self._latest(slug, on)) is not None
+            if self.ex[slug].group == group and (e := self._pre_deload_base(slug, on)) is not None
         )
         self.deloads[group] = GroupDeload(
             group=group,
@@ -546,6 +567,7 @@ class _Engine:
             snapshots=snapshots,
             weekly_sets_before=self.weekly(on).group_sets(group),
             detail=detail,
+            trigger_exercise=trigger,
         )
         self.active.pop(group, None)
         for st in self.ex.values():
@@ -553,6 +575,26 @@ class _Engine:
                 st.stall = 0
                 st.tried.clear()
                 st.best_rung = st.best_load = st.best_reps = None
+
+    def _pre_deload_base(self, slug: str, on: date) -> Exposure | None:
+        """The pre-deload working load: the heaviest exposure with its targets met (the latest
+        of equals) within `deload.base_lookback_days` before `on`, else the heaviest one, else
+        the latest. Deload-week and reset loads are lighter, so they never become the base and
+        a deload soon after a reset starts from the same pre-deload load (issue 8)."""
+        latest = self._latest(slug, on)
+        if latest is None:
+            return None
+        start = on - timedelta(days=self.cfg.deload.base_lookback_days)
+        window = [x for x in self.history.by_exercise[slug] if start <= x.date <= on]
+        met = [x for x in window if x.targets_met]
+        pool = met or window
+        if not pool:
+            return latest
+        best = pool[0]
+        for x in pool[1:]:
+            if x.level >= best.level:
+                best = x
+        return best
 
     def _latest(self, slug: str, on: date) -> Exposure | None:
         """The exercise's last exposure on or before `on`, same-day sessions included."""
@@ -581,8 +623,13 @@ class _Engine:
             st.set_best(e)
             st.stall = 0
             st.missed_streak = 0
-            # The reset starts a new block: the e1RM trend restarts from it.
+            # The reset starts a new block: the e1RM trend restarts from it, and the sets climb
+            # back to the pre-deload count over the next exposures.
             st.points = [(e.date, e.e1rm)] if e.e1rm is not None else []
+            snap = next(s for s in dl.snapshots if s.exercise == e.exercise)
+            if snap.sets > e.set_count:
+                st.ramp_sets = snap.sets
+                st.ramp_until = e.date + timedelta(days=self.cfg.deload.ramp_days)
             return True
         return False
 
@@ -824,10 +871,19 @@ class _Engine:
             base = min(base, *earlier.targets)
         return base
 
-    def _deload_reasons(self, dl: GroupDeload) -> tuple[Reason, ...]:
+    def _deload_reasons(self, dl: GroupDeload, slug: str) -> tuple[Reason, ...]:
+        """The deload's reasons for one member of the group: the exercise whose trend or stall
+        triggered it is named, and the others say they deload with it (issue 8)."""
+        trigger = dl.trigger_exercise
+        along = (
+            f" The {dl.group} group deloads together, so {slug} deloads with it."
+            if trigger is not None and trigger != slug
+            else ""
+        )
+        whose = f"on {trigger}" if trigger is not None else f"in the {dl.group} group"
         regression = Reason(
             ReasonCode.DELOAD_REGRESSION,
-            f"Performance is going backwards: {dl.detail}.",
+            f"Performance {whose} is going backwards: {dl.detail}.{along}",
             (text.RTS, text.RP_LANDMARKS),
         )
         recovery = Reason(
@@ -914,10 +970,11 @@ class _Engine:
         if dl is not None and phase is not None:
             snap = next((s for s in dl.snapshots if s.exercise == slug), None)
             if snap is not None and phase == "deload":
-                return deload_week(snap, facts, self.ctx, self._deload_reasons(dl))
+                return deload_week(snap, facts, self.ctx, self._deload_reasons(dl, slug))
             if snap is not None and slug not in dl.reset_done:
                 return reset_after_deload(snap, facts, self.ctx, dl.weekly_sets_before)
-        if group in above_mrv:
+        if group in above_mrv and not is_front(facts, self.catalog.credits_for(slug), self.cfg):
+            # Push volume is never cut automatically (spec 9), whatever group is above MRV.
             return self._mrv_cut(e, group)
         active = self.active.get(group)
         if active is not None and slug in (active.exercise, active.added_exercise):
@@ -941,7 +998,7 @@ class _Engine:
             return replace(base, reasons=(*reasons, *base.reasons), status=ExerciseStatus.STALLED)
         if st.rotated_at(e.date):
             return self._rotate(e, st, facts)
-        decision = self._progression(facts, e, st)
+        decision = self._ramp_back(st, e, self._progression(facts, e, st))
         if st.stall >= self.cfg.stall.stall_exposures and active is not None:
             deferred = Reason(
                 ReasonCode.ONE_AT_A_TIME_DEFERRED,
@@ -953,6 +1010,40 @@ class _Engine:
             )
             decision = replace(decision, reasons=(*decision.reasons, deferred))
         return decision
+
+    def _ramp_back(self, st: _Ex, e: Exposure, decision: Decision) -> Decision:
+        """After a reset, sets climb back to the pre-deload count (`deload.ramp_sets_per_exposure`
+        a session, within `deload.ramp_days`) while the load follows its normal progression."""
+        if st.ramp_sets is None or st.ramp_until is None or self.today > st.ramp_until:
+            return decision
+        p = decision.prescription
+        if decision.action not in (Action.DP_STEP, Action.REPEAT, Action.RPE_ADJUST):
+            return decision
+        if p.sets >= st.ramp_sets:
+            return decision
+        sets = min(st.ramp_sets, p.sets + self.cfg.deload.ramp_sets_per_exposure)
+        extra = sets - p.sets
+        grown = replace(
+            p,
+            sets=sets,
+            per_set_reps=(
+                (*p.per_set_reps, *(p.per_set_reps[-1],) * extra)
+                if p.per_set_reps is not None
+                else None
+            ),
+        )
+        ramp = Reason(
+            ReasonCode.RESET_AFTER_DELOAD,
+            f"Climbing back after the reset: {p.sets} → {text.plural(sets, 'set')} of the "
+            f"pre-deload {st.ramp_sets}; next {self.ctx.prescription(grown)}.",
+            (text.RP_LANDMARKS,),
+        )
+        # The progression's own reason quotes the prescription: quote the grown one.
+        before, after = self.ctx.prescription(p), self.ctx.prescription(grown)
+        reasons = tuple(
+            replace(r, message=r.message.replace(before, after)) for r in decision.reasons
+        )
+        return replace(decision, prescription=grown, reasons=(*reasons, ramp))
 
     def _mrv_cut(self, e: Exposure, group: str) -> Decision:
         """Above MRV recovery fails: cut the group's sets by 20 % (RP volume landmarks)."""

@@ -281,6 +281,10 @@ class ExerciseState:
     tried: Annotated[tuple[ModificationKind, ...], MaxLen(8)] = ()
     rotate_to: Slug | None = None
     rotated_on: date | None = None
+    rotate_tried: Annotated[tuple[ModificationKind, ...], MaxLen(8)] = ()
+    # After a reset: the pre-deload set count the sets climb back to, and until when.
+    ramp_sets: int | None = None
+    ramp_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +323,8 @@ class GroupDeload:
     weekly_sets_before: float
     detail: Annotated[str, MaxLen(2000)] = ""
     reset_done: Annotated[tuple[Slug, ...], MaxLen(100)] = ()
+    # The exercise whose trend or stall opened the group's deload (the others deload with it).
+    trigger_exercise: Slug | None = None
 
 
 @dataclass(frozen=True, slots=True)

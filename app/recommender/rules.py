@@ -778,22 +778,46 @@ def rung_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> D
 def deload_week(
     snapshot: DeloadSnapshot, facts: ExerciseFacts, ctx: RuleContext, reasons: tuple[Reason, ...]
 ) -> Decision:
-    """Deload week (RP / RTS practice): half the sets rounded up, same reps, 80 % of the load
-    rounded down, RPE at most 6, no AMRAP or failure sets.
+    """Deload week (RP / RTS practice): half the sets rounded up, same reps, 80 % of the
+    pre-deload working load rounded down, RPE at most 6, no AMRAP or failure sets. Bodyweight
+    lifts cut reps instead (x `deload.bodyweight_rep_factor`) and assisted lifts add assistance
+    worth 20 % of the load moved, so no message multiplies 0 kg.
     """
     dl = ctx.cfg.deload
     sets = max(1, math.ceil(snapshot.sets * dl.set_factor))
     reps = snapshot.reps[:sets] if len(snapshot.reps) >= sets else (snapshot.reps[-1],) * sets
     load = snapshot.load
-    new_load = (
-        ctx.grids.for_exercise(facts).floor_or_min(load * dl.load_factor) if load > 0 else 0.0
+    assistance = snapshot.assistance
+    if assistance > 0:
+        bw = ctx.profile.bodyweight
+        moved = bw * facts.bodyweight_factor - assistance if bw is not None else assistance
+        wanted = assistance + max(moved, 0.0) * (1 - dl.load_factor)
+        grid = ctx.grids.assist()
+        new_assistance = grid.at_least(wanted) or grid.above(assistance) or wanted
+        change = (
+            f"more assistance, {ctx.qty(assistance)} → {ctx.qty(new_assistance)} "
+            f"({num((1 - dl.load_factor) * 100)} % of the load moved)"
+        )
+        new_load, assistance = 0.0, new_assistance
+    elif load > 0:
+        new_load = min(ctx.grids.for_exercise(facts).floor_or_min(load * dl.load_factor), load)
+        shown = ctx.qty(new_load) if new_load > 0 else "bodyweight"
+        change = f"pre-deload {ctx.qty(load)} x {num(dl.load_factor)} → {shown} (rounded down)"
+    else:
+        new_load = 0.0
+        reps = tuple(max(1, math.floor(r * dl.bodyweight_rep_factor)) for r in reps)
+        change = f"at bodyweight, reps {reps_text(snapshot.reps)} → {reps_text(reps)}"
+    prescription = targets_prescription(
+        reps,
+        load=new_load,
+        assistance=assistance,
+        target_rpe=None if ctx.beginner else dl.max_rpe,
     )
-    new_load = min(new_load, load)
     detail = Reason(
         reasons[0].code,
-        f"{reasons[0].message} Deload week: {snapshot.sets} → {sets} sets, same reps, "
-        f"{ctx.qty(load)} x {num(dl.load_factor)} → {ctx.qty(new_load)} (rounded down), RPE ≤ "
-        f"{num(dl.max_rpe)}, no sets to failure.",
+        f"{reasons[0].message} Deload week: {snapshot.sets} → {text.plural(sets, 'set')}, "
+        f"{change}, RPE ≤ {num(dl.max_rpe)}, no sets to failure: "
+        f"{ctx.prescription(prescription)}.",
         reasons[0].sources,
     )
     return Decision(
@@ -813,7 +837,9 @@ def reset_after_deload(
     snapshot: DeloadSnapshot, facts: ExerciseFacts, ctx: RuleContext, weekly_before: float
 ) -> Decision:
     """Reset after a deload week: 90 % of the pre-deload load (rounded down), reps at the range
-    floor, weekly volume back near MEV (RP: restart the mesocycle low and build again).
+    floor, weekly volume back near MEV (RP: restart the mesocycle low and build again). The
+    reset carries `deload.reset_target_rpe` so RPE autoregulation ramps the load back, and the
+    engine climbs the sets back to the pre-deload count over the next exposures.
     """
     dl = ctx.cfg.deload
     mev = ctx.cfg.volume.mev
@@ -824,17 +850,27 @@ def reset_after_deload(
     new_load = (
         ctx.grids.for_exercise(facts).floor_or_min(load * dl.reset_factor) if load > 0 else 0.0
     )
+    prescription = targets_prescription(
+        (snapshot.rep_floor,) * sets,
+        load=new_load,
+        assistance=snapshot.assistance,
+        target_rpe=None if ctx.beginner else dl.reset_target_rpe,
+    )
+    start = (
+        f"restart at {num(dl.reset_factor * 100)} % of the pre-deload {ctx.qty(load)} = "
+        f"{ctx.qty(new_load)} (rounded down)"
+        if load > 0
+        else "restart at the pre-deload step"
+    )
     return Decision(
         Action.RESET,
-        targets_prescription(
-            (snapshot.rep_floor,) * sets, load=new_load, assistance=snapshot.assistance
-        ),
+        prescription,
         (
             Reason(
                 ReasonCode.RESET_AFTER_DELOAD,
-                f"The deload week is over: restart at {num(dl.reset_factor * 100)} % of "
-                f"{ctx.qty(load)} = {ctx.qty(new_load)} (rounded down), {sets}x"
-                f"{snapshot.rep_floor}, with weekly sets back near MEV {num(mev)}.",
+                f"The deload week is over: {start}, reps at the range floor and weekly sets back "
+                f"near MEV {num(mev)}: {ctx.prescription(prescription)}; sets climb back to "
+                f"the pre-deload {snapshot.sets} over the next sessions.",
                 (text.RP_LANDMARKS, text.LIFTOSAUR_DP),
             ),
         ),

@@ -7,10 +7,10 @@ names are the numbers of the prescription it explains; counts go through `plural
 from app.recommender.enums import Unit
 from app.recommender.models import Prescription
 
-ARTICLE = "article:king-of-the-gym-back-training"
+ARTICLE = "king-of-the-gym-back-training"
 STRONGLIFTS = "stronglifts-5x5"
 STARTING_STRENGTH = "starting-strength"
-BBR = "reddit-fitness-basic-beginner-routine"
+BBR = "basic-beginner-routine"
 PPL = "reddit-ppl"
 GZCLP = "gzclp"
 LIFTOSAUR_LP = "liftosaur-lp"
