@@ -159,6 +159,13 @@ class _Ex:
         """Whether linear progression's failure limit was reached at the exposure of `day`."""
         return bool(self.lp_deloads) and self.lp_deloads[-1] == day
 
+    def end_ramp(self, e: Exposure) -> None:
+        """The climb back after a reset ends at the pre-deload set count or its deadline."""
+        if self.ramp_sets is not None and (
+            e.set_count >= self.ramp_sets or self.ramp_until is None or e.date > self.ramp_until
+        ):
+            self.ramp_sets = self.ramp_until = None
+
     def rotated_at(self, day: date) -> bool:
         return self.rotate_to is not None and self.rotated_on == day
 
@@ -401,10 +408,7 @@ class _Engine:
         group = st.group
         if self._in_deload(st, e):
             return
-        if st.ramp_sets is not None and (
-            e.set_count >= st.ramp_sets or st.ramp_until is None or e.date > st.ramp_until
-        ):
-            st.ramp_sets = st.ramp_until = None
+        st.end_ramp(e)
         progress = st.is_progress(e, self.cfg.stall.e1rm_progress_min_pct)
         st.note_completion(e)
         in_window = False
@@ -530,7 +534,7 @@ class _Engine:
         )
         return options[0].slug if options else None
 
-    def _open_deload(  # noqa: PLR0913 - the trigger is named in every member's reason
+    def _open_deload(
         self,
         group: str,
         on: date,
@@ -900,7 +904,7 @@ class _Engine:
         return (
             Reason(
                 ReasonCode.STALL_DETECTED,
-                f"The stall did not break: {dl.detail}; deload, then reset.",
+                f"The stall {whose} did not break: {dl.detail}; deload, then reset.{along}",
                 (text.ARTICLE, text.RP_LANDMARKS),
             ),
         )
@@ -973,8 +977,7 @@ class _Engine:
                 return deload_week(snap, facts, self.ctx, self._deload_reasons(dl, slug))
             if snap is not None and slug not in dl.reset_done:
                 return reset_after_deload(snap, facts, self.ctx, dl.weekly_sets_before)
-        if group in above_mrv and not is_front(facts, self.catalog.credits_for(slug), self.cfg):
-            # Push volume is never cut automatically (spec 9), whatever group is above MRV.
+        if group in above_mrv:
             return self._mrv_cut(e, group)
         active = self.active.get(group)
         if active is not None and slug in (active.exercise, active.added_exercise):
@@ -998,7 +1001,7 @@ class _Engine:
             return replace(base, reasons=(*reasons, *base.reasons), status=ExerciseStatus.STALLED)
         if st.rotated_at(e.date):
             return self._rotate(e, st, facts)
-        decision = self._ramp_back(st, e, self._progression(facts, e, st))
+        decision = self._ramp_back(st, self._progression(facts, e, st))
         if st.stall >= self.cfg.stall.stall_exposures and active is not None:
             deferred = Reason(
                 ReasonCode.ONE_AT_A_TIME_DEFERRED,
@@ -1011,7 +1014,7 @@ class _Engine:
             decision = replace(decision, reasons=(*decision.reasons, deferred))
         return decision
 
-    def _ramp_back(self, st: _Ex, e: Exposure, decision: Decision) -> Decision:
+    def _ramp_back(self, st: _Ex, decision: Decision) -> Decision:
         """After a reset, sets climb back to the pre-deload count (`deload.ramp_sets_per_exposure`
         a session, within `deload.ramp_days`) while the load follows its normal progression."""
         if st.ramp_sets is None or st.ramp_until is None or self.today > st.ramp_until:
