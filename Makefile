@@ -15,7 +15,7 @@ BIN := .venv/bin
 # Never let uv download an interpreter: the machine's Python is the one we were asked to use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run lint typecheck test bench clean
+.PHONY: help install run lint typecheck test bench simulate clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ typecheck: install ## mypy --strict over the app, the migrations and the tests
 
 test: lint typecheck ## Everything CI runs: lint, types and the whole pytest suite
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
+
+simulate: install ## Every simulator archetype x 20 seeds x 16 weeks: invariant counts, SVGs in .sim/ (not CI)
+	$(BIN)/spotter simulate-all --seeds 20 --weeks 16 --out .sim
 
 clean: ## Remove local environments and caches (keeps the embedded database in .data/)
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage

@@ -1,10 +1,11 @@
-"""The ``spotter`` command line: serve the API, migrate the database, and (later) manage content."""
+"""The ``spotter`` command line: serve the API, migrate the database, manage content, simulate."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.config import get_settings
-from app.content import ContentError, load_content
-from app.content.loader import load_bundle_into
+from app.content import ContentBundle, ContentError, load_content
+from app.content.loader import exercise_values, load_bundle_into
 from app.db import migrations
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
+from app.exercises.models import Exercise
 from app.importers.free_exercise_db import (
     DatasetError,
     ImportSummary,
@@ -30,6 +32,19 @@ from app.importers.free_exercise_db import (
     read_records,
 )
 from app.observability import configure_logging, logging_config
+from app.recommendations.service import exercise_facts
+from app.recommender import ExerciseFacts
+from app.simulation import (
+    ARCHETYPES,
+    INVARIANTS,
+    Archetype,
+    action_rows,
+    check_run,
+    summed_counts,
+    violation_counts,
+)
+from app.simulation import simulate as run_simulation
+from app.simulation.plot import render_svg
 from app.users.schemas import UserCreate
 from app.users.service import find_by_email, make_admin
 
@@ -239,6 +254,112 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+
+
+def content_catalog(bundle: ContentBundle | None = None) -> tuple[ExerciseFacts, ...]:
+    """The engine's catalog straight from the curated content files, without a database.
+
+    Each content item becomes the row the loader would store and goes through the HTTP layer's
+    own `exercise_facts`, muscles ordered by slug as the database query returns them, so the
+    simulator sees exactly the facts a request would.
+    """
+    bundle = bundle or load_content()
+    return tuple(
+        exercise_facts(
+            Exercise(**exercise_values(item)),
+            sorted((link.muscle, link.role.value) for link in item.muscles),
+        )
+        for item in bundle.exercises
+    )
+
+
+ArchetypeArgument = Annotated[
+    str, typer.Argument(help=f"One of: {', '.join(ARCHETYPES)}.", show_default=False)
+]
+WeeksOption = Annotated[int, typer.Option(min=1, max=52, help="Weeks to simulate.")]
+
+
+def _archetype(name: str) -> Archetype:
+    found = ARCHETYPES.get(name)
+    if found is None:
+        typer.echo(f"unknown archetype {name!r}; choose one of {', '.join(ARCHETYPES)}", err=True)
+        raise typer.Exit(code=2)
+    return found
+
+
+@cli.command()
+def simulate(
+    archetype: ArchetypeArgument,
+    weeks: WeeksOption = 16,
+    seed: Annotated[int, typer.Option(help="Seed of the lifter's random draws.")] = 0,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the load/reps chart as SVG to this file.")
+    ] = None,
+) -> None:
+    """Run a simulated lifter against the recommender and print the actions and invariants.
+
+    Needs no database: the catalog comes from the curated content files.
+    """
+    run = run_simulation(_archetype(archetype), content_catalog(), weeks=weeks, seed=seed)
+    console = Console(width=160)
+    table = Table(title=f"{archetype}, seed {seed}: actions per session", title_justify="left")
+    for column in ("date", "exercise", "action", "modification", "prescription", "reason", "reps"):
+        table.add_column(column)
+    for row in action_rows(run):
+        table.add_row(
+            row.on.isoformat(),
+            row.exercise,
+            row.action,
+            row.modification,
+            escape(row.prescription),
+            row.reason,
+            " ".join(str(r) for r in row.reps),
+        )
+    console.print(table)
+    found = check_run(run)
+    console.print(_counts_table("Invariant violations", {archetype: violation_counts(found)}))
+    for violations in found.values():
+        for v in violations[:3]:
+            console.print(f"  {v.invariant} {v.on} {v.exercise or ''}: {escape(v.description)}")
+    if plot is not None:
+        plot.write_text(render_svg(run), encoding="utf-8")
+        console.print(f"chart written to {plot}")
+
+
+def _counts_table(title: str, counts: dict[str, dict[str, int]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("archetype")
+    for name in INVARIANTS:
+        table.add_column(name.replace("_", " "), justify="right")
+    for archetype, row in counts.items():
+        table.add_row(archetype, *(str(row[name]) for name in INVARIANTS))
+    return table
+
+
+def _one_archetype(name: str, weeks: int, seeds: int, out: Path) -> dict[str, int]:
+    catalog = content_catalog()
+    runs = [run_simulation(ARCHETYPES[name], catalog, weeks=weeks, seed=s) for s in range(seeds)]
+    (out / f"{name}.svg").write_text(render_svg(runs[0]), encoding="utf-8")
+    return summed_counts(runs)
+
+
+@cli.command("simulate-all")
+def simulate_all(
+    weeks: WeeksOption = 16,
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds per archetype (0, 1, ...).")] = 20,
+    out: Annotated[Path, typer.Option(help="Folder for one SVG per archetype.")] = Path(".sim"),
+    jobs: Annotated[int, typer.Option(min=1, help="Archetypes simulated in parallel.")] = 4,
+) -> None:
+    """Every archetype over many seeds: invariant counts per archetype, one chart each."""
+    out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            name: pool.submit(_one_archetype, name, weeks, seeds, out) for name in ARCHETYPES
+        }
+        counts = {name: future.result() for name, future in futures.items()}
+    console = Console(width=200)
+    console.print(_counts_table(f"Invariant violations, {seeds} seeds x {weeks} weeks", counts))
+    console.print(f"charts written to {out}/")
 
 
 def main() -> None:

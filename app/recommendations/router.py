@@ -31,7 +31,11 @@ async def recommend_next_session(request: Request, session: SessionDep) -> Recom
     Beginners follow their routine's linear progression; intermediate and advanced lifters get
     double progression, stall detection and the article's four modifications applied one at a
     time per muscle group, with deloads, RPE autoregulation, volume landmarks and the back/front
-    balance check. Every recommendation carries reason codes with a message naming the numbers
+    balance check. Weekly volume counts the 7 days before the planned day (`today`), so last
+    week's same-weekday session counts. One change from spec v1: a beginner trains a back
+    compound "frequently" (R2) with at least 3 sessions in 14 days, as A/B routines such as
+    StrongLifts and Starting Strength do, instead of 2x/week. Every recommendation carries
+    reason codes with a message naming the numbers
     and the sources it rests on; loads are always loadable with the given equipment.
 
     Send back `plan.state` from the previous answer to continue an episode exactly. Exercises

@@ -171,6 +171,11 @@ class VolumeOverrides(StrictModel):
     )
     hard_set_min_rpe: float | None = Field(default=None, ge=1, le=10)
     secondary_credit: float | None = Field(default=None, ge=0, le=1)
+    window_before_planned_day: bool | None = Field(
+        default=None,
+        description="Weekly volume over the 7 days before `today` (true) or the spec v1 "
+        "(today - 7, today] (false).",
+    )
 
 
 class StallOverrides(StrictModel):
@@ -203,6 +208,9 @@ class LinearOverrides(StrictModel):
 
 class ModificationOverrides(StrictModel):
     default_target_rpe: float | None = Field(default=None, ge=5, le=10)
+    max_sets_per_exercise_session: int | None = Field(
+        default=None, ge=2, le=12, description="Most sets a volume change gives one exercise (6)."
+    )
     anchors: list[ExerciseSlug] | None = Field(
         default=None, max_length=5, description="Never rotated out."
     )

@@ -7,6 +7,7 @@ applied to the default configuration.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -49,6 +50,7 @@ BACK_PRIMARIES = frozenset(
     }
 )  # fmt: skip
 FRONT_PRIMARIES = frozenset({"pectoralis-major", "pectoralis-minor", "anterior-deltoid"})
+BODYWEIGHT_FAMILY = frozenset({Loading.BODYWEIGHT, Loading.WEIGHTED_BODYWEIGHT, Loading.ASSISTED})
 # How an exercise is loaded follows from its equipment when the dataset does not say.
 LOADING_BY_EQUIPMENT = {
     "barbell": Loading.BARBELL,
@@ -96,8 +98,67 @@ def _ladder(document: dict[str, Any]) -> tuple[LadderStep, ...]:
     )
 
 
-def exercise_facts(row: Exercise, muscles: list[tuple[str, str]]) -> ExerciseFacts:
-    """The engine's view of a knowledge-base exercise."""
+def _catalog_order(row: Exercise, muscles: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Muscles in the order the knowledge base lists them, prime mover first (the database
+    returns them by slug, which put every press's anterior deltoid before its chest)."""
+    listed = [m.get("muscle") for m in row.document.get("muscles") or [] if isinstance(m, dict)]
+    rank = {slug: i for i, slug in enumerate(listed)}
+    return sorted(muscles, key=lambda pair: rank.get(pair[0], len(rank)))
+
+
+def _loading_family(row: Exercise) -> str:
+    loading = _loading(row)
+    return "bodyweight" if loading in BODYWEIGHT_FAMILY else loading.value
+
+
+def variant_parents(rows: Iterable[Exercise]) -> dict[str, str]:
+    """The top-five lift each variant counts as (R1, R2, R4), from the knowledge base's links.
+
+    A variant is the same lift done differently, never a different exercise of the pattern:
+    * a rung of a top pick's ladder performed as another exercise (the pull-up ladder's
+      assisted and weighted pull-ups);
+    * a regression of the top pick, of the same movement pattern and loading, that lists the top
+      pick as its progression: a partial of the lift (rack pull -> deadlift, negative pull-up);
+    * a bodyweight lift of the same pattern that the top pick and it list as each other's
+      variations: the same lift with another grip (chin-up -> pull-up). Loaded "variations"
+      (Romanian deadlift, Pendlay row) train differently and stay exercises of their own.
+    """
+    every = list(rows)
+    by_slug = {r.slug: r for r in every}
+    parents: dict[str, str] = {}
+    for top in sorted(
+        (r for r in every if r.top_pick_rank is not None), key=lambda r: r.top_pick_rank or 0
+    ):
+        doc = top.document
+        for step in doc.get("ladder") or []:
+            slug = step.get("exercise")
+            if slug and slug != top.slug and slug in by_slug:
+                parents.setdefault(slug, top.slug)
+        variations = set(doc.get("variations") or [])
+        regressions = set(doc.get("regressions") or [])
+        for slug in sorted(variations | regressions):
+            other = by_slug.get(slug)
+            if other is None or other.top_pick_rank is not None or other.pattern != top.pattern:
+                continue
+            family = _loading_family(other)
+            if family != _loading_family(top):
+                continue
+            partial = slug in regressions and top.slug in (other.document.get("progressions") or [])
+            grip = (
+                family == "bodyweight"
+                and slug in variations
+                and top.slug in (other.document.get("variations") or [])
+            )
+            if partial or grip:
+                parents.setdefault(slug, top.slug)
+    return parents
+
+
+def exercise_facts(
+    row: Exercise, muscles: list[tuple[str, str]], *, variant_of: str | None = None
+) -> ExerciseFacts:
+    """The engine's view of a knowledge-base exercise; `variant_of` from `variant_parents`."""
+    muscles = _catalog_order(row, muscles)
     primaries = [m for m, role in muscles if role == "primary"]
     rep_range = row.document.get("rep_range")
     pattern = Pattern(row.pattern) if row.pattern else Pattern.ISOLATION
@@ -112,19 +173,36 @@ def exercise_facts(row: Exercise, muscles: list[tuple[str, str]]) -> ExerciseFac
         ladder=_ladder(row.document),
         rep_range=(rep_range["low"], rep_range["high"]) if rep_range else None,
         top_rank=row.top_pick_rank,
+        variant_of=variant_of,
         bodyweight_factor=row.document.get("bodyweight_factor") or 1.0,
     )
 
 
-async def _build_catalog(session: AsyncSession) -> dict[str, ExerciseFacts]:
+def catalog_facts(
+    rows: Iterable[tuple[Exercise, list[tuple[str, str]]]],
+) -> dict[str, ExerciseFacts]:
+    """The engine's catalog: every exercise's facts by slug, variants linked to their lift."""
+    pairs = list(rows)
+    parents = variant_parents(row for row, _ in pairs)
     return {
-        row.slug: exercise_facts(row, muscles)
-        for row, muscles in await exercises_with_muscles(session)
+        row.slug: exercise_facts(row, muscles, variant_of=parents.get(row.slug))
+        for row, muscles in pairs
     }
 
 
+async def _build_catalog(session: AsyncSession) -> dict[str, ExerciseFacts]:
+    return catalog_facts(await exercises_with_muscles(session))
+
+
 def _top_picks(catalog: dict[str, ExerciseFacts]) -> set[str]:
-    return {slug for slug, facts in catalog.items() if facts.top_rank is not None}
+    """What the arbiter may add (ADD_SETS b, the balance fix): the top picks and every back
+    pull, so a stalled pull finds another of its movement pattern."""
+    pulls = (Pattern.HORIZONTAL_PULL, Pattern.VERTICAL_PULL)
+    return {
+        slug
+        for slug, facts in catalog.items()
+        if facts.top_rank is not None or (facts.side is Side.BACK and facts.pattern in pulls)
+    }
 
 
 # Catalog facts change only with the content; a request costs one revision lookup.
@@ -227,7 +305,7 @@ async def build_engine_request(
             belt_plates=_plates(body.equipment.belt_plates),
             assist_step=body.equipment.assist_step,
         ),
-        # What the lifter does, plus the top picks the arbiter may add (ADD_SETS variant b).
+        # What the lifter does, plus the top picks and pulls the arbiter may add (ADD_SETS b).
         catalog=tuple(every[slug] for slug in sorted(named | _top_picks(every))),
         history=tuple(
             Session(date=s.date, sets=tuple(SetLog(**x.__dict__) for x in s.sets))

@@ -114,6 +114,7 @@ _BACK_MUSCLES = (
     "trapezius-upper",
     "trapezius-middle",
     "trapezius-lower",
+    "rhomboids",
     "rhomboid-major",
     "rhomboid-minor",
     "teres-major",
@@ -162,7 +163,12 @@ class VolumeConfig:
     secondary_credit: float = 0.5
     hard_set_min_rpe: float = 6.0
     mrv_set_cut: float = 0.20
+    # The week is the `window_days` before the planned day (today), [today - 7, today), so the
+    # same weekday last week counts; when a session is already logged today, the next session
+    # is later and the week is the one ending with today's session. False restores the
+    # original (today - 7, today].
     window_days: int = 7
+    window_before_planned_day: bool = True
     # Muscles not listed map to a group named after themselves.
     muscle_groups: tuple[tuple[str, str], ...] = field(default_factory=_default_muscle_groups)
     # (exercise slug, group, credit) replacing the computed credit.
@@ -180,6 +186,18 @@ class ModificationConfig:
     """The one-at-a-time arbiter's thresholds (spec 6)."""
 
     add_sets_b_exercise_sets: int = 5
+    # No volume change (ADD_SETS a, the balance fix) takes an exercise past this many sets in a
+    # session; when every back exercise is there, the balance fix adds a new pull instead.
+    max_sets_per_exercise_session: int = 6
+    # An added exercise starts at this share of what the related exercise's e1RM allows for the
+    # added exercise's bottom reps at the target RPE (a new movement starts conservatively);
+    # a dumbbell exercise derived from a non-dumbbell one is per hand, half again.
+    added_exercise_load_factor: float = 0.80
+    added_dumbbell_share: float = 0.5
+    # Without a related e1RM, a loaded pull starts at this share of bodyweight (dumbbell: per
+    # hand), else at the lightest loadable weight; bodyweight pulls start unloaded.
+    added_default_bodyweight_share: float = 0.4
+    added_default_dumbbell_bodyweight_share: float = 0.15
     add_sets_b_session_group_sets: float = 8.0
     added_exercise_sets: int = 2
     load_up_max_increment_pct: float = 0.10
@@ -342,7 +360,11 @@ class SelectionConfig:
 
     beginner_min_back_compounds: int = 2
     beginner_max_back_compounds: int = 3
-    beginner_min_weekly_frequency: float = 2.0
+    # R2 "frequently" (changed from the spec's >= 2x/week, which every A/B-alternating routine
+    # such as StrongLifts or Starting Strength fails): >= 3 exposures in 14 days, or a plan
+    # whose own schedule trains the lift that often.
+    beginner_min_exposures: int = 3
+    beginner_frequency_window_days: int = 14
     routine_window_days: int = 14
     back_day_min_exercises: int = 3
 

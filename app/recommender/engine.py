@@ -1,7 +1,7 @@
 """The recommender's entry point: replay the history into state, then decide each exercise."""
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -13,6 +13,7 @@ from app.recommender.enums import (
     ExerciseStatus,
     Experience,
     ModificationKind,
+    Pattern,
     ReasonCode,
     Side,
     Variant,
@@ -39,8 +40,10 @@ from app.recommender.models import (
     RecommendationResult,
 )
 from app.recommender.modifications import (
+    PULL_PATTERNS,
     ArbiterInputs,
     Candidate,
+    added_prescription,
     choose_modification,
     describe_modification,
     pick_added_exercise,
@@ -67,22 +70,26 @@ from app.recommender.volume import (
     FeedbackBook,
     WeeklyVolume,
     history_volume,
+    is_front,
     landmark_check,
     plan_volume,
     red_flags,
     rp_sets_allowed,
+    window_bounds,
 )
 
 
 def arbiter_group(facts: ExerciseFacts, cfg: RecommenderConfig) -> str:
     """The muscle group an exercise's modifications count against: every back-side exercise is
-    "back" (R5 treats the back as one group); others use their first primary muscle's group."""
+    "back" (R5 treats the back as one group); others use the group most of their primary
+    muscles belong to, ties going to the first-listed primary (the catalog lists the prime
+    mover first: bench press -> chest, overhead press -> front delts)."""
     if facts.side is Side.BACK:
         return BACK_GROUP
     mapping = dict(cfg.volume.muscle_groups)
-    if facts.primary_muscles:
-        first = facts.primary_muscles[0]
-        return mapping.get(first, first)
+    groups = [mapping.get(m, m) for m in facts.primary_muscles]
+    if groups:
+        return max(dict.fromkeys(groups), key=groups.count)
     return facts.slug
 
 
@@ -293,6 +300,7 @@ class _Engine:
         self.last: dict[str, Exposure] = {}
         self.weekly_cache: dict[date, WeeklyVolume] = {}
         self.plan_reasons: list[Reason] = []
+        self.plan_warnings: list[Caution] = []
 
     def _cap(self) -> float:
         biggest = self.profile.bodyweight or 0.0
@@ -322,9 +330,9 @@ class _Engine:
     def frequency(self, slug: str, on: date) -> int:
         if self.plan is not None:
             return sum(e.times_per_week for e in self.plan.entries if e.exercise == slug) or 1
-        window = self.cfg.volume.window_days
+        start, end = window_bounds(on, self.cfg.volume.window_days, self.dates, self.cfg)
         dates = [e.date for e in self.history.by_exercise.get(slug, ())]
-        return max(1, bisect_right(dates, on) - bisect_right(dates, on - timedelta(days=window)))
+        return max(1, bisect_left(dates, end) - bisect_left(dates, start))
 
     def arbiter_inputs(self, e: Exposure, group: str, on: date) -> ArbiterInputs:
         session = self.history.sessions[e.session_index][1]
@@ -692,7 +700,13 @@ class _Engine:
 
     def _balance(self, weekly: WeeklyVolume, above_mrv: set[str]) -> None:
         """R7 balance: at least as many back sets and reps as front; an intermediate with a
-        deficit gets one forced ADD_SETS for the back per week (push volume is never cut)."""
+        deficit gets one forced ADD_SETS for the back per week (push volume is never cut).
+
+        With 3+ back exercises the set goes to the pull or back accessory with the fewest
+        weekly sets (then fewest sets in a session, top-five rank, routine order), never past
+        `max_sets_per_exercise_session`; with fewer, or when all are capped, a new pull is
+        added with a starting load (`added_prescription`), and when all are capped trimming
+        one pressing set is suggested in the plan's warnings, never applied."""
         ratio_sets, ratio_reps = weekly.ratio_sets(), weekly.ratio_reps()
         deficit = (ratio_sets is not None and ratio_sets < 1.0) or (
             ratio_reps is not None and ratio_reps < 1.0
@@ -729,29 +743,16 @@ class _Engine:
         if self.balance_step_on is not None and (self.today - self.balance_step_on).days < 7:
             return
         back = [s for s in self.routine if self.catalog.get(s).side is Side.BACK]
-        if len(back) < 3:
-            added = pick_added_exercise(weekly, self.routine, self.ctx)
-            if added is None:
-                return
-            lo, hi = added.rep_range or self.cfg.rep_ranges.back_compound
-            self.active[BACK_GROUP] = ActiveModification(
-                group=BACK_GROUP,
-                exercise=added.slug,
-                kind=ModificationKind.ADD_SETS,
-                variant=Variant.B,
-                started_on=self.today,
-                exposures_evaluated=0,
-                prescription=Prescription(
-                    sets=self.cfg.modifications.added_exercise_sets,
-                    rep_range=(lo, hi),
-                    target_rpe=self.cfg.modifications.default_target_rpe,
-                ),
-                added_exercise=added.slug,
-                trigger=ReasonCode.BALANCE_DEFICIT,
-            )
-        else:
-            per_exercise = {s: self._weekly_sets_of(s) for s in back}
-            target = min(back, key=lambda s: (per_exercise[s], s))
+        cap = self.cfg.modifications.max_sets_per_exercise_session
+        # Sets go to pulls and back accessories, never to a hinge or back extension.
+        open_ = [
+            s
+            for s in back
+            if self.catalog.get(s).pattern not in (Pattern.HINGE, Pattern.BACK_EXTENSION)
+            and self._session_sets_of(s) + 1 <= cap
+        ]
+        if len(back) >= 3 and open_:
+            target = min(open_, key=self._balance_rank)
             self.active[BACK_GROUP] = ActiveModification(
                 group=BACK_GROUP,
                 exercise=target,
@@ -762,19 +763,101 @@ class _Engine:
                 prescription=self._one_more_set(target),
                 trigger=ReasonCode.BALANCE_DEFICIT,
             )
+        else:
+            added = pick_added_exercise(weekly, self.routine, self.ctx)
+            if added is None:
+                return
+            related = self._related_exposure(added)
+            self.active[BACK_GROUP] = ActiveModification(
+                group=BACK_GROUP,
+                exercise=added.slug,
+                kind=ModificationKind.ADD_SETS,
+                variant=Variant.B,
+                started_on=self.today,
+                exposures_evaluated=0,
+                prescription=added_prescription(
+                    added,
+                    related,
+                    self.catalog.get(related.exercise) if related else None,
+                    self.ctx,
+                ),
+                added_exercise=added.slug,
+                trigger=ReasonCode.BALANCE_DEFICIT,
+            )
+            if len(back) >= 3:
+                self._suggest_press_trim(cap)
         self.balance_step_on = self.today
+
+    def _session_sets_of(self, slug: str) -> int:
+        """Sets of `slug` in one session: its last logged exposure, else the plan's entry."""
+        e = self.last.get(slug)
+        if e is not None:
+            return e.set_count
+        entry = self._plan_entry(slug)
+        return entry.sets if entry is not None else 0
+
+    def _balance_rank(self, slug: str) -> tuple[float, int, int, int]:
+        """Which back exercise gets the balance fix's set: fewest weekly sets, then fewest sets
+        in a session, then the article's top-five rank, then the routine's own order."""
+        return (
+            self._weekly_sets_of(slug),
+            self._session_sets_of(slug),
+            self.catalog.top_rank(slug) or 99,
+            self.routine.index(slug),
+        )
+
+    def _related_exposure(self, added: ExerciseFacts) -> Exposure | None:
+        """The logged pull an added exercise's starting load is derived from: the same pattern
+        first, then the same loading, then the strongest estimate."""
+        options = [
+            self.last[s]
+            for s in self.routine
+            if s in self.last
+            and self.catalog.get(s).pattern in PULL_PATTERNS
+            and (self.last[s].e1rm or self.last[s].e1rm_lower) is not None
+        ]
+        if not options:
+            return None
+        return min(
+            options,
+            key=lambda e: (
+                self.catalog.get(e.exercise).pattern is not added.pattern,
+                self.catalog.get(e.exercise).loading is not added.loading,
+                -(e.e1rm or e.e1rm_lower or 0.0),
+            ),
+        )
+
+    def _suggest_press_trim(self, cap: int) -> None:
+        """Every back exercise is at the session cap: suggest (never apply) trimming one set
+        of the biggest press, since push volume is never cut automatically (spec 9)."""
+        front = [
+            s
+            for s in self.routine
+            if is_front(self.catalog.get(s), self.catalog.credits_for(s), self.cfg)
+            and self._session_sets_of(s) > 1
+        ]
+        if not front:
+            return
+        press = max(front, key=lambda s: (self._weekly_sets_of(s), self._session_sets_of(s)))
+        sets = self._session_sets_of(press)
+        self.plan_warnings.append(
+            Caution(
+                ReasonCode.BALANCE_DEFICIT,
+                f"Every back exercise is at {cap} sets a session, so a new pull is added; to "
+                f"close the gap sooner you may also trim one set of {press} ({sets} → "
+                f"{sets - 1}). Pressing is never cut automatically.",
+            )
+        )
 
     def _weekly_sets_of(self, slug: str) -> float:
         if self.plan is not None:
             return float(
                 sum(e.sets * e.times_per_week for e in self.plan.entries if e.exercise == slug)
             )
-        start = self.today - timedelta(days=self.cfg.volume.window_days)
+        start, end = window_bounds(self.today, self.cfg.volume.window_days, self.dates, self.cfg)
         return float(
             sum(
-                e.set_count
-                for e in self.history.by_exercise.get(slug, ())
-                if start < e.date <= self.today
+                e.set_count for e in self.history.by_exercise.get(slug, ()) if start <= e.date < end
             )
         )
 
@@ -977,7 +1060,8 @@ class _Engine:
                 return deload_week(snap, facts, self.ctx, self._deload_reasons(dl, slug))
             if snap is not None and slug not in dl.reset_done:
                 return reset_after_deload(snap, facts, self.ctx, dl.weekly_sets_before)
-        if group in above_mrv:
+        if group in above_mrv and not is_front(facts, self.catalog.credits_for(slug), self.cfg):
+            # Push volume is never cut automatically (spec 9), whatever group is above MRV.
             return self._mrv_cut(e, group)
         active = self.active.get(group)
         if active is not None and slug in (active.exercise, active.added_exercise):
@@ -1180,7 +1264,7 @@ class _Engine:
             ),
             level_suggestion=suggestion,
             reasons=tuple(reasons),
-            warnings=(),
+            warnings=tuple(self.plan_warnings),
             new_exercises=new,
             state=state,
         )

@@ -1,6 +1,13 @@
-"""Weekly volume, back/front balance, landmarks and recovery feedback (spec 6 and 9)."""
+"""Weekly volume, back/front balance, landmarks and recovery feedback (spec 6 and 9).
 
-from bisect import bisect_right
+The week is the 7 days before the planned day (`window_bounds`): `today` is the day of the
+next session, so last week's same-weekday session counts (spec v1 counted (today - 7, today],
+which showed a lifter training back every Thursday 0 back sets each Thursday). Muscles map to
+groups by the knowledge base's slugs (`VolumeConfig.muscle_groups`: lats, the trapezius and its
+parts, rhomboids, teres major and minor, infraspinatus, rear delts, levator scapulae -> back).
+"""
+
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -133,17 +140,34 @@ def is_hard_set(rpe: float | None, cfg: RecommenderConfig) -> bool:
     return rpe is None or rpe >= cfg.volume.hard_set_min_rpe
 
 
+def window_bounds(
+    on: date, days: int, dates: Sequence[date], cfg: RecommenderConfig
+) -> tuple[date, date]:
+    """The half-open window [start, end) of `days` days before the session planned on `on`.
+
+    `on` is the planned day of the next session, so the window is the `days` days before it
+    and the same weekday a week ago counts (a lifter training back every Thursday has last
+    Thursday's sets). When a session is already logged on `on` (`dates` is sorted), the next
+    session is later: the window is the one ending with that session. With
+    `window_before_planned_day` off it is the original (on - days, on].
+    """
+    logged_on = bisect_right(dates, on) > bisect_left(dates, on)
+    end = on + timedelta(days=1) if logged_on or not cfg.volume.window_before_planned_day else on
+    return end - timedelta(days=days), end
+
+
 def history_volume(
     ordered: Sequence[Exposure],
     dates: Sequence[date],
-    end: date,
+    on: date,
     catalog: Catalog,
     cfg: RecommenderConfig,
 ) -> WeeklyVolume:
-    """Volume of the `window_days` ending on `end` (inclusive), from logged work sets."""
-    start = end - timedelta(days=cfg.volume.window_days)
-    lo = bisect_right(dates, start)
-    hi = bisect_right(dates, end)
+    """Volume of the week before the session planned on `on` (`window_bounds`), from logged
+    work sets."""
+    start, end = window_bounds(on, cfg.volume.window_days, dates, cfg)
+    lo = bisect_left(dates, start)
+    hi = bisect_left(dates, end)
     volume = WeeklyVolume({}, {})
     for exposure in ordered[lo:hi]:
         hard = [
@@ -263,4 +287,5 @@ __all__ = [
     "plan_volume",
     "red_flags",
     "rp_sets_allowed",
+    "window_bounds",
 ]

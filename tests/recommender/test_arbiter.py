@@ -139,18 +139,21 @@ def test_deferred_stall_gets_its_turn_when_the_window_closes() -> None:
 
 
 def test_add_sets_b_when_the_session_is_already_long() -> None:
+    # Issue 8, finding 2: variant b stays in the stalled lift's movement pattern and loading
+    # (it used to add a top-five vertical pull, the pull-up, for a stalled row).
     long = [sets(ROW, [10] * 5, 70, target=11, target_range=(8, 12)) for _ in range(3)]
     result = run(sessions(*long), experience=INT)
     row = result.for_exercise(ROW)
-    pull_up = result.for_exercise("pull-up")
+    added = result.for_exercise("pendlay-row")
     assert row is not None
-    assert pull_up is not None
+    assert added is not None
     assert row.modification is None
     assert ReasonCode.MOD_ADD_EXERCISE in row.reason_codes
-    assert pull_up.action is Action.MODIFICATION
-    assert pull_up.modification is not None
-    assert pull_up.modification.variant is Variant.B
-    assert (pull_up.prescription.sets, pull_up.prescription.rep_range) == (2, (5, 8))
+    assert added.action is Action.MODIFICATION
+    assert added.modification is not None
+    assert added.modification.variant is Variant.B
+    assert (added.prescription.sets, added.prescription.rep_range) == (2, (6, 10))
+    assert added.prescription.load is not None
 
 
 def test_add_sets_not_eligible_above_mav_or_with_bad_feedback() -> None:

@@ -1,0 +1,666 @@
+"""What must hold on every answer of every run: one function per invariant (issue 8).
+
+Each takes a finished `Run` and returns its violations. Answers are checked with the echoed state
+and, when the run asked twice, without it; the same finding on both counts once. The checks
+read only the request, the answer and what the simulated lifter did, never the engine's
+internals, so they judge the engine from the outside the way a coach reading the answers would.
+"""
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+
+from app.recommender import (
+    Action,
+    ExerciseFacts,
+    ModificationKind,
+    Pattern,
+    Prescription,
+    ReasonCode,
+    Recommendation,
+    RecommendationRequest,
+    RecommendationResult,
+    Side,
+    Variant,
+)
+from app.recommender.loading import LoadGrids
+from app.simulation.loop import BODYWEIGHT_LOADINGS, Run, Step
+
+MAX_SETS_FROM_VOLUME = 6
+LOW_RPE = 5.0
+RAMP_WEEKS = 3
+PULLS = frozenset({Pattern.VERTICAL_PULL, Pattern.HORIZONTAL_PULL})
+VOLUME_CODES = frozenset(
+    {
+        ReasonCode.MOD_ADD_SETS,
+        ReasonCode.MOD_ADD_EXERCISE,
+        ReasonCode.BALANCE_DEFICIT,
+        ReasonCode.VOLUME_BELOW_MEV,
+    }
+)
+DELOAD_ACTIONS = frozenset({Action.DELOAD, Action.RESET})
+_EPS = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    invariant: str
+    on: date
+    exercise: str | None
+    description: str
+
+
+def _answers(step: Step) -> Iterator[RecommendationResult]:
+    yield step.answer
+    if step.stateless is not None:
+        yield step.stateless
+
+
+def _facts(run: Run, slug: str) -> ExerciseFacts | None:
+    return run.catalog.get(slug)
+
+
+def _last_set_count(request: RecommendationRequest, slug: str) -> int:
+    for session in reversed(request.history):
+        count = sum(1 for s in session.sets if s.exercise == slug and not s.is_warmup)
+        if count:
+            return count
+    return 0
+
+
+def _dedup(found: list[Violation]) -> list[Violation]:
+    return list(dict.fromkeys(found))
+
+
+def _per_answer(
+    name: str, check: Callable[[Run, Step, RecommendationResult], Iterator[tuple[str | None, str]]]
+) -> Callable[[Run], list[Violation]]:
+    """An invariant that looks at one answer at a time, over both answers of every step."""
+
+    def run_check(run: Run) -> list[Violation]:
+        found = [
+            Violation(name, step.today, exercise, text)
+            for step in run.steps
+            for answer in _answers(step)
+            for exercise, text in check(run, step, answer)
+        ]
+        return _dedup(found)
+
+    run_check.__name__ = name
+    run_check.__doc__ = check.__doc__
+    return run_check
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Every load can be set up with the lifter's equipment
+
+
+def _grids(run: Run) -> LoadGrids:
+    a = run.archetype
+    cap = max((*a.one_rms.values(), a.bodyweight), default=100.0) * 4 + 200.0
+    return LoadGrids(a.equipment, a.profile.unit, run.config, cap)
+
+
+def unloadable_load(run: Run) -> list[Violation]:
+    """A prescribed load (or assistance) lies on the equipment's loadable grid (reusing the
+    engine's LoadGrids); an externally loaded exercise always gets a load."""
+    grids = _grids(run)
+
+    def check(
+        _run: Run, _step: Step, answer: RecommendationResult
+    ) -> Iterator[tuple[str | None, str]]:
+        for rec in answer.recommendations:
+            facts = _facts(run, rec.exercise)
+            if facts is None:
+                continue
+            p = rec.prescription
+            if p.assistance and not grids.assist().contains(p.assistance):
+                yield rec.exercise, f"assistance {p.assistance} is not an assist step"
+            if p.load is None:
+                if facts.loading not in BODYWEIGHT_LOADINGS:
+                    yield rec.exercise, f"no load given for a {facts.loading.value} exercise"
+                continue
+            if p.load == 0 and facts.loading in BODYWEIGHT_LOADINGS:
+                continue
+            if not grids.for_exercise(facts).contains(p.load):
+                yield rec.exercise, f"load {p.load} cannot be set up ({facts.loading.value})"
+
+    return _per_answer("unloadable_load", check)(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. One active modification per muscle group (R5)
+
+
+def _groups(run: Run, facts: ExerciseFacts) -> set[str]:
+    if facts.side is Side.BACK:
+        return {"back"}
+    mapping = dict(run.config.volume.muscle_groups)
+    return {mapping.get(m, m) for m in facts.primary_muscles} or {facts.slug}
+
+
+def one_modification_per_group(run: Run) -> list[Violation]:
+    """At most one recommendation of an answer carries a modification in any muscle group
+    (back-side exercises are all "back"; others use their primary muscles' groups)."""
+
+    def check(
+        _run: Run, _step: Step, answer: RecommendationResult
+    ) -> Iterator[tuple[str | None, str]]:
+        holders: dict[str, list[str]] = {}
+        for rec in answer.recommendations:
+            facts = _facts(run, rec.exercise)
+            if rec.modification is None or facts is None:
+                continue
+            for group in _groups(run, facts):
+                holders.setdefault(group, []).append(rec.exercise)
+        for group, slugs in sorted(holders.items()):
+            if len(slugs) > 1:
+                yield None, f"{len(slugs)} modifications at once in {group}: {', '.join(slugs)}"
+
+    return _per_answer("one_modification_per_group", check)(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Volume changes stop at 6 sets per exercise per session
+
+
+def sets_cap_from_volume(run: Run) -> list[Violation]:
+    """A prescription above 6 sets that grew from the last session's sets through a volume
+    change (ADD_SETS, a balance or MEV step, or a reset's ramp) breaks the cap; a routine's own
+    scheme (GZCLP's 10x1) is not a volume change."""
+
+    def check(
+        _run: Run, step: Step, answer: RecommendationResult
+    ) -> Iterator[tuple[str | None, str]]:
+        for rec in answer.recommendations:
+            p = rec.prescription
+            if p.sets <= MAX_SETS_FROM_VOLUME:
+                continue
+            volume = (
+                (
+                    rec.modification is not None
+                    and rec.modification.kind is ModificationKind.ADD_SETS
+                )
+                or bool(VOLUME_CODES & set(rec.reason_codes))
+                or rec.action is Action.RESET
+            )
+            before = _last_set_count(step.request, rec.exercise)
+            if volume and p.sets > before:
+                yield rec.exercise, f"{before} → {p.sets} sets from a volume change (cap 6)"
+
+    return _per_answer("sets_cap_from_volume", check)(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. A pull is fixed with a pull
+
+
+def added_exercise_is_pull(run: Run) -> list[Violation]:
+    """An exercise added for the back (ADD_SETS b, or the balance fix) to fix a pull or a back
+    deficit is itself a vertical or horizontal pull."""
+
+    def check(
+        _run: Run, _step: Step, answer: RecommendationResult
+    ) -> Iterator[tuple[str | None, str]]:
+        for rec in answer.recommendations:
+            added = rec.modification is not None and (
+                rec.modification.kind is ModificationKind.ADD_SETS
+                and rec.modification.variant is Variant.B
+            )
+            if not added and ReasonCode.MOD_ADD_EXERCISE not in rec.reason_codes:
+                continue
+            facts = _facts(run, rec.exercise)
+            if facts is None or facts.pattern in PULLS:
+                continue
+            active = next(
+                (
+                    a
+                    for a in answer.plan.state.active_modifications
+                    if a.added_exercise == rec.exercise
+                ),
+                None,
+            )
+            trigger = _facts(run, active.exercise) if active is not None else None
+            fixes_pull = (
+                active is None
+                or active.trigger is ReasonCode.BALANCE_DEFICIT
+                or active.exercise == rec.exercise
+                or (trigger is not None and trigger.pattern in PULLS)
+            )
+            if fixes_pull:
+                cause = active.exercise if active is not None else "the back"
+                yield (
+                    rec.exercise,
+                    (f"{rec.exercise} ({facts.pattern.value}) added to fix {cause}, not a pull"),
+                )
+
+    return _per_answer("added_exercise_is_pull", check)(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Back-side events never trim pressing
+
+
+def _mentions_back(rec: Recommendation) -> bool:
+    return any(
+        r.code in (ReasonCode.BALANCE_DEFICIT, ReasonCode.VOLUME_ABOVE_MRV)
+        and r.message.lower().startswith(("back", "back work"))
+        for r in rec.reasons
+    )
+
+
+def front_not_cut_by_back(run: Run) -> list[Violation]:
+    """A front exercise's sets never fall below its last session's because of a back event: a
+    back-group deload that lists it, a back MRV cut or a balance step."""
+
+    def check(
+        _run: Run, step: Step, answer: RecommendationResult
+    ) -> Iterator[tuple[str | None, str]]:
+        back_deload = {
+            s.exercise for d in answer.plan.state.deloads if d.group == "back" for s in d.snapshots
+        }
+        for rec in answer.recommendations:
+            facts = _facts(run, rec.exercise)
+            if facts is None or facts.side is not Side.FRONT:
+                continue
+            before = _last_set_count(step.request, rec.exercise)
+            if rec.prescription.sets >= before:
+                continue
+            if rec.exercise in back_deload or _mentions_back(rec):
+                yield (
+                    rec.exercise,
+                    (f"{rec.exercise} cut {before} → {rec.prescription.sets} sets by a back event"),
+                )
+
+    return _per_answer("front_not_cut_by_back", check)(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Deloads do not compound
+
+
+def no_compounding_deload(run: Run) -> list[Violation]:
+    """A DELOAD or RESET load derives from the working load before the first deload of the
+    chain: it is at least the grid floor of that load x the smallest deload factor (x the reset
+    factor for a RESET). A chain lasts until a working (not deload or reset) session is back at
+    or above that load, so 157.5 → 125 → 100 within one chain is caught."""
+    grids = _grids(run)
+    cfg = run.config
+    deload_factor = min(cfg.deload.load_factor, cfg.linear.deload_factor)
+    found: list[Violation] = []
+    working: dict[str, float] = {}  # last working load per exercise
+    base: dict[str, float] = {}  # the chain's pre-deload working load
+    for step in run.steps:
+        for done in step.performed:
+            load = done.sets[0].load if done.sets else 0.0
+            if done.action in DELOAD_ACTIONS:
+                if done.exercise in working:
+                    base.setdefault(done.exercise, working[done.exercise])
+            else:
+                working[done.exercise] = load
+                if load + _EPS >= base.get(done.exercise, float("inf")):
+                    del base[done.exercise]
+        for answer in _answers(step):
+            for rec in answer.recommendations:
+                p = rec.prescription
+                facts = _facts(run, rec.exercise)
+                if rec.action not in DELOAD_ACTIONS or not p.load or facts is None:
+                    continue
+                reference = base.get(rec.exercise, working.get(rec.exercise))
+                if reference is None:
+                    continue
+                factor = cfg.deload.reset_factor if rec.action is Action.RESET else deload_factor
+                bound = grids.for_exercise(facts).floor_or_min(reference * factor)
+                if p.load + _EPS < bound:
+                    found.append(
+                        Violation(
+                            "no_compounding_deload",
+                            step.today,
+                            rec.exercise,
+                            f"{rec.action.value} to {p.load} from a pre-deload working load of "
+                            f"{reference}: below {reference} x {factor} → {bound}",
+                        )
+                    )
+    return _dedup(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. After a reset the work ramps back up
+
+
+def reset_ramps_back(run: Run) -> list[Violation]:
+    """In each of the 3 weeks after a RESET session, an exercise still trained (outside a new
+    deload week) reaches at least RPE 5 (the simulated lifter's true RPE) on some set."""
+    found: list[Violation] = []
+    performed = [(step.session.date, done) for step in run.steps for done in step.performed]
+    for reset_day, reset in performed:
+        if reset.action is not Action.RESET:
+            continue
+        for week in range(1, RAMP_WEEKS + 1):
+            start = reset_day + timedelta(days=7 * week)
+            window = [
+                d
+                for day, d in performed
+                if d.exercise == reset.exercise
+                and start <= day < start + timedelta(days=7)
+                and d.action is not Action.DELOAD
+            ]
+            rpes = [r for d in window for r in d.true_rpe]
+            if rpes and max(rpes) < LOW_RPE:
+                found.append(
+                    Violation(
+                        "reset_ramps_back",
+                        start,
+                        reset.exercise,
+                        f"week {week} after the reset on {reset_day}: best set RPE "
+                        f"{max(rpes):.1f} < {LOW_RPE:g}",
+                    )
+                )
+    return _dedup(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Rising total reps is progress, not a stall
+
+
+@dataclass(frozen=True, slots=True)
+class _Exposure:
+    level: tuple[int, float]
+    total: int
+    met: bool
+
+
+def _exposures(request: RecommendationRequest, slug: str) -> list[_Exposure]:
+    out = []
+    for session in request.history:
+        work = [s for s in session.sets if s.exercise == slug and not s.is_warmup]
+        if not work:
+            continue
+        first = work[0]
+        met = all(
+            s.form_ok
+            and s.reps
+            >= (
+                s.target_reps
+                if s.target_reps is not None
+                else (s.target_range[0] if s.target_range else 0)
+            )
+            for s in work
+        )
+        level = (first.ladder_step or 0, first.load - first.assistance)
+        out.append(_Exposure(level, sum(s.reps for s in work), met))
+    return out
+
+
+def _progress_flags(exposures: list[tuple[bool, _Exposure]]) -> list[bool]:
+    """Per exposure, whether it beat the best performance key so far (spec 6): a higher level
+    (rung, load) with every target met, or more total reps at the best's level. A deload or
+    reset session (flagged True) starts a new block, so the best restarts after it."""
+    flags = []
+    best: _Exposure | None = None
+    for restart, e in exposures:
+        if restart:
+            best = None
+            flags.append(False)
+            continue
+        beats = (
+            best is None
+            or (e.met and e.level > best.level)
+            or (e.level == best.level and e.total > best.total)
+        )
+        if beats:
+            best = e
+        flags.append(beats)
+    return flags
+
+
+def _deload_dates(run: Run) -> set[tuple[date, str]]:
+    return {
+        (step.session.date, d.exercise)
+        for step in run.steps
+        for d in step.performed
+        if d.action in DELOAD_ACTIONS
+    }
+
+
+def rising_reps_not_stall(run: Run) -> list[Violation]:
+    """A newly declared STALL_DETECTED (absent from the previous answer for that exercise) is
+    wrong when one of the last 3 exposures beat the best performance
+    key so far: 30 → 31 → 32 total reps at one load is progress. Deload and reset sessions are
+    left out and restart the best."""
+    window = run.config.stall.stall_exposures
+    skipped = _deload_dates(run)
+    found: list[Violation] = []
+    previous: RecommendationResult | None = None
+    for step in run.steps:
+        for rec in step.answer.recommendations:
+            if ReasonCode.STALL_DETECTED not in rec.reason_codes:
+                continue
+            before = previous.for_exercise(rec.exercise) if previous is not None else None
+            if before is not None and ReasonCode.STALL_DETECTED in before.reason_codes:
+                continue
+            dated = [
+                s.date
+                for s in step.request.history
+                if any(x.exercise == rec.exercise for x in s.sets)
+            ]
+            exposures = [
+                ((d, rec.exercise) in skipped, e)
+                for d, e in zip(dated, _exposures(step.request, rec.exercise), strict=True)
+            ]
+            flags = _progress_flags(exposures)
+            recent = [i for i, (restart, _) in enumerate(exposures) if not restart][-window:]
+            if len(recent) == window and any(flags[i] for i in recent):
+                totals = [exposures[i][1].total for i in recent]
+                found.append(
+                    Violation(
+                        "rising_reps_not_stall",
+                        step.today,
+                        rec.exercise,
+                        f"stall declared although the performance key improved (total reps "
+                        f"{totals})",
+                    )
+                )
+        previous = step.answer
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. The echoed state is only a shortcut
+
+
+def _essence(rec: Recommendation) -> tuple[object, ...]:
+    return (rec.action, rec.modification, rec.prescription, rec.reason_codes)
+
+
+def state_is_a_shortcut(run: Run) -> list[Violation]:
+    """The answer without `state` equals the answer with the echoed state: same exercises, and
+    for each the same action, modification, prescription and reason codes."""
+    found: list[Violation] = []
+    for step in run.steps:
+        if step.stateless is None:
+            continue
+        with_state = {r.exercise: r for r in step.answer.recommendations}
+        without = {r.exercise: r for r in step.stateless.recommendations}
+        for slug in sorted(with_state.keys() | without.keys()):
+            a, b = with_state.get(slug), without.get(slug)
+            if a is None or b is None or _essence(a) != _essence(b):
+                found.append(
+                    Violation(
+                        "state_is_a_shortcut",
+                        step.today,
+                        slug,
+                        f"with state {_summary(a)}; without {_summary(b)}",
+                    )
+                )
+    return found
+
+
+def _summary(rec: Recommendation | None) -> str:
+    if rec is None:
+        return "no recommendation"
+    return f"{rec.action.value} {describe(rec.prescription)}"
+
+
+def describe(p: Prescription) -> str:
+    """A prescription as a coach writes it: 3x5 @ 52.5, 3x8-12, [11, 11, 10] @ 60 (+ assist)."""
+    if p.per_set_reps is not None:
+        scheme = "[" + ", ".join(str(r) for r in p.per_set_reps) + "]"
+    elif p.rep_range is not None:
+        scheme = f"{p.sets}x{p.rep_range[0]}-{p.rep_range[1]}"
+    else:
+        scheme = f"{p.sets}x{p.reps}"
+    parts = [scheme]
+    if p.load is not None:
+        parts.append(f"@ {p.load:g}")
+    if p.assistance:
+        parts.append(f"assist {p.assistance:g}")
+    if p.ladder_step is not None:
+        parts.append(f"L{p.ladder_step}")
+    if p.target_rpe is not None:
+        parts.append(f"RPE {p.target_rpe:g}")
+    if p.final_set_to_failure:
+        parts.append("last to failure")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10. A message's numbers are the prescription's
+
+
+PRESCRIPTIVE = frozenset(
+    {
+        ReasonCode.LP_SUCCESS,
+        ReasonCode.LP_FAIL_REPEAT,
+        ReasonCode.LP_DELOAD,
+        ReasonCode.DP_REPS_UP,
+        ReasonCode.DP_LOAD_STEP,
+        ReasonCode.MOD_ADD_SETS,
+        ReasonCode.MOD_ADD_EXERCISE,
+        ReasonCode.MOD_LOAD_UP,
+        ReasonCode.MOD_REPS_UP,
+        ReasonCode.MOD_FAILURE_FINAL_SET,
+        ReasonCode.RPE_ADJUST_UP,
+        ReasonCode.RPE_ADJUST_DOWN,
+        ReasonCode.RESET_AFTER_DELOAD,
+        ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
+        ReasonCode.LADDER_ADVANCE,
+        ReasonCode.BW_ADD_LOAD,
+        ReasonCode.ASSIST_REDUCE,
+    }
+)
+MODIFICATION_CODES = frozenset(
+    {
+        ReasonCode.MOD_ADD_SETS,
+        ReasonCode.MOD_ADD_EXERCISE,
+        ReasonCode.MOD_LOAD_UP,
+        ReasonCode.MOD_REPS_UP,
+        ReasonCode.MOD_FAILURE_FINAL_SET,
+    }
+)
+_QTY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) ?(kg|lb)\b")
+_SXR = re.compile(r"(?<![\w.])(\d+) ?[x\u00d7] ?(\d+)(?!\d|\.\d)")
+_LIST = re.compile(r"\[(\d+(?:, ?\d+)*)\]")
+_SETS_OF = re.compile(r"(\d+) sets of (\d+)-(\d+)")
+_SETS_ARROW = re.compile(r"→ ?(\d+) sets")
+DELOAD_MARK = "Deload week:"
+ROTATE_MARK = "rotate to "
+
+
+def conclusion(message: str) -> str:
+    """The part of a message that states what to do next: after the deload-week or rotation
+    marker when present, else after the last colon (messages read "what happened: what next")."""
+    for mark in (DELOAD_MARK, ROTATE_MARK):
+        if mark in message:
+            return message.rsplit(mark, 1)[1]
+    return message.rsplit(": ", 1)[-1]
+
+
+def _scheme_matches(p: Prescription, text: str) -> bool | None:
+    """Whether some rep scheme the text names is the prescription's (None: it names none)."""
+    reps = set(p.reps_per_set)
+    if p.rep_range is not None:
+        reps |= set(p.rep_range)
+    named = False
+    for sets, r in _SXR.findall(text):
+        named = True
+        if int(sets) == p.sets and int(r) in reps:
+            return True
+    for listed in _LIST.findall(text):
+        named = True
+        if tuple(int(x) for x in listed.split(",")) == p.reps_per_set:
+            return True
+    for sets, lo, hi in _SETS_OF.findall(text):
+        named = True
+        if int(sets) == p.sets and (int(lo), int(hi)) == p.rep_range:
+            return True
+    for sets in _SETS_ARROW.findall(text):
+        named = True
+        if int(sets) == p.sets:
+            return True
+    return False if named else None
+
+
+def _checked_reasons(rec: Recommendation) -> Iterator[str]:
+    for reason in rec.reasons:
+        if reason.code in MODIFICATION_CODES and rec.modification is None:
+            continue  # describes another exercise's modification (ADD_SETS b on the stalled lift)
+        marked = DELOAD_MARK in reason.message or (
+            rec.action is Action.ROTATE_VARIATION and ROTATE_MARK in reason.message
+        )
+        if reason.code in PRESCRIPTIVE or marked:
+            yield reason.message
+
+
+def reason_numbers_match(run: Run) -> list[Violation]:
+    """In each reason that states the next prescription, the conclusion's loads carry the
+    profile's unit and one of them is the prescribed load or assistance, and one of the rep
+    schemes it names (3x5, [11, 11, 10], 2 sets of 8-12, → 3 sets) is the prescription's."""
+    unit = run.archetype.profile.unit.value
+
+    def check(
+        _run: Run, _step: Step, answer: RecommendationResult
+    ) -> Iterator[tuple[str | None, str]]:
+        for rec in answer.recommendations:
+            p = rec.prescription
+            wanted = [x for x in (p.load, p.assistance) if x is not None]
+            for message in _checked_reasons(rec):
+                text = conclusion(message)
+                quantities = _QTY.findall(text)
+                for value, named_unit in quantities:
+                    if named_unit != unit:
+                        yield rec.exercise, f"'{value} {named_unit}' in a {unit} profile: {message}"
+                if quantities and not any(
+                    abs(float(v) - w) < 0.01 for v, _ in quantities for w in wanted
+                ):
+                    yield rec.exercise, f"loads {quantities} vs {describe(p)}: {message}"
+                if _scheme_matches(p, text) is False:
+                    yield rec.exercise, f"rep scheme vs {describe(p)}: {message}"
+
+    return _per_answer("reason_numbers_match", check)(run)
+
+
+INVARIANTS: Mapping[str, Callable[[Run], list[Violation]]] = MappingProxyType(
+    {
+        f.__name__: f
+        for f in (
+            unloadable_load,
+            one_modification_per_group,
+            sets_cap_from_volume,
+            added_exercise_is_pull,
+            front_not_cut_by_back,
+            no_compounding_deload,
+            reset_ramps_back,
+            rising_reps_not_stall,
+            state_is_a_shortcut,
+            reason_numbers_match,
+        )
+    }
+)
+
+
+def check_run(run: Run) -> dict[str, list[Violation]]:
+    """Every invariant's violations for one run, by invariant name."""
+    return {name: check(run) for name, check in INVARIANTS.items()}
