@@ -49,7 +49,16 @@ class ProfileIn(StrictModel):
     goal: Goal = Goal.GENERAL
     routine_profile: RoutineProfile = Field(
         default=RoutineProfile.STRONGLIFTS,
-        description="Beginners: the established routine being followed.",
+        description=(
+            "Beginners: the established routine being followed, run as published. "
+            "starting_strength: +2.5 kg / 5 lb a session, deadlift +5 kg / 10 lb (the spec's v1 "
+            "gave the deadlift +2.5 kg), 2 failures deload 10 %. bbr: 3x5 with the last set "
+            "AMRAP; 15 total reps over the 3 sets is a success, the step doubles above 10 reps "
+            "on the AMRAP set, fewer than 15 deloads 10 %. gzclp: the tier and stage are read "
+            "from the logged target reps (T1 5x3+ -> 6x2+ -> 10x1+ at the same load, then 5x3+ "
+            "at 85 %; T2 3x10 -> 3x8 -> 3x6, then 3x10 at the last successful 3x10 load + "
+            "7.5 kg / 15 lb; T3 3x15+, more load when the last set reaches 25)."
+        ),
     )
 
 
@@ -108,7 +117,13 @@ class SetIn(StrictModel):
     )
     is_warmup: bool = False
     ladder_step: int | None = Field(
-        default=None, ge=1, le=10, description="Bodyweight ladder rung (1 = easiest)."
+        default=None,
+        ge=1,
+        le=10,
+        description=(
+            "Bodyweight ladder rung (1 = easiest). Pull-ups have no rungs: 1 marks slow "
+            "negatives (eccentric-only sets)."
+        ),
     )
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ Callers override any value with `dataclasses.replace`, for example
 
 from dataclasses import dataclass, field
 
-from app.recommender.enums import RoutineProfile, Unit
+from app.recommender.enums import Loading, Pattern, RoutineProfile, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,9 @@ class LinearProfile:
     deadlift_step: UnitAmount
     failure_limit: int
     amrap_double_above: int | None = None
+    # BBR's rule: the session succeeds when the work sets' total reps reach the sum of their
+    # targets (3x5 -> 15 total, so 5/4/7 = 16 succeeds); otherwise every set must reach its target.
+    total_reps_success: bool = False
 
 
 _KG25 = UnitAmount(2.5, 5.0)
@@ -38,14 +41,21 @@ _KG5 = UnitAmount(5.0, 10.0)
 @dataclass(frozen=True, slots=True)
 class LinearProgressionConfig:
     stronglifts: LinearProfile = LinearProfile(_KG25, _KG25, _KG5, failure_limit=3)
-    starting_strength: LinearProfile = LinearProfile(_KG25, _KG25, _KG25, failure_limit=2)
+    # Starting Strength as published: the deadlift climbs faster early (+5 kg / 10 lb a session),
+    # the other main lifts +2.5 kg / 5 lb (the spec's v1 table had +2.5 kg for the deadlift too).
+    starting_strength: LinearProfile = LinearProfile(_KG25, _KG25, _KG5, failure_limit=2)
     bbr: LinearProfile = LinearProfile(
-        UnitAmount(1.25, 2.5), _KG25, _KG25, failure_limit=1, amrap_double_above=10
+        UnitAmount(1.25, 2.5),
+        _KG25,
+        _KG25,
+        failure_limit=1,
+        amrap_double_above=10,
+        total_reps_success=True,
     )
     ppl: LinearProfile = LinearProfile(_KG25, _KG25, _KG5, failure_limit=3)
-    # GZCLP is not pinned by the spec: its T1 steps are used and its stage rotation is modelled
-    # as the common 10 % deload after three failures.
-    gzclp: LinearProfile = LinearProfile(_KG25, _KG5, _KG5, failure_limit=3)
+    # GZCLP's per-session steps for T1 and T2 (+2.5 kg upper, +5 kg lower); its failure stages
+    # and resets are `GzclpConfig` (routines.py), so `failure_limit` is not used for it.
+    gzclp: LinearProfile = LinearProfile(_KG25, _KG5, _KG5, failure_limit=1)
     deload_factor: float = 0.90
     deadlift_slugs: tuple[str, ...] = ("deadlift",)
 
@@ -300,6 +310,47 @@ class LadderConfig:
     back_extension_range: tuple[int, int] = (12, 12)
     back_extension_load_step: UnitAmount = _KG25
     bodyweight_rep_cap: int = 20
+    # A stalled pull-up rung changes scheme instead of repeating (routines.pull_up_scheme):
+    # after `stall_sessions` sessions at the same scheme without a new best total, the order is
+    # (1) more assistance with more reps, (2) slow negatives, (3) a step down to inverted rows.
+    stall_sessions: int = 3
+    stall_extra_assist_steps: int = 1
+    stall_volume_reps: int = 10
+    negative_sets: int = 3
+    negative_reps: int = 5
+    # The ladder step a client logs negatives with (pull-ups have no rungs of their own).
+    negative_ladder_step: int = 1
+    step_down_exercise: str = "inverted-row"
+
+
+@dataclass(frozen=True, slots=True)
+class GzclpConfig:
+    """GZCLP as published (Cody Lefever): tiers, their failure stages and resets (routines.py).
+
+    A lift's tier and stage are read from the logged targets: target reps 3/2/1 are T1's
+    5x3+ / 6x2+ / 10x1+, 10/8/6 are T2's 3x10 / 3x8 / 3x6, 15 is T3's 3x15+. A lift logged
+    without one of these targets gets its tier from `t1_slugs` (main lifts), `t3_patterns` and
+    `t3_loadings` (accessories); everything else is T2.
+    """
+
+    t1_stages: tuple[tuple[int, int], ...] = ((5, 3), (6, 2), (10, 1))
+    t2_stages: tuple[tuple[int, int], ...] = ((3, 10), (3, 8), (3, 6))
+    t3_scheme: tuple[int, int] = (3, 15)
+    t3_amrap_reps: int = 25
+    # After the last T1 stage fails: a new 5x3 at 85 % of the failed load, rounded down.
+    t1_reset_factor: float = 0.85
+    # After 3x6 fails: 3x10 at the last successful 3x10 load plus this (published: 15-20 lb).
+    t2_reset_increment: UnitAmount = UnitAmount(7.5, 15.0)
+    t1_slugs: tuple[str, ...] = (
+        "back-squat",
+        "squat",
+        "front-squat",
+        "bench-press",
+        "deadlift",
+        "overhead-press",
+    )
+    t3_patterns: tuple[Pattern, ...] = (Pattern.ISOLATION,)
+    t3_loadings: tuple[Loading, ...] = (Loading.CABLE, Loading.MACHINE, Loading.DUMBBELL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +431,7 @@ class RecommenderConfig:
     rpe: RpeConfig = RpeConfig()
     deload: DeloadConfig = DeloadConfig()
     ladders: LadderConfig = LadderConfig()
+    gzclp: GzclpConfig = GzclpConfig()
     rounding: RoundingConfig = RoundingConfig()
     equipment: EquipmentDefaults = EquipmentDefaults()
     level: LevelConfig = LevelConfig()

@@ -15,6 +15,7 @@ from app.recommender.enums import (
     ModificationKind,
     Pattern,
     ReasonCode,
+    RoutineProfile,
     Side,
     Variant,
 )
@@ -47,6 +48,13 @@ from app.recommender.modifications import (
     choose_modification,
     describe_modification,
     pick_added_exercise,
+)
+from app.recommender.routines import (
+    gzclp_progression,
+    gzclp_resets_here,
+    lp_outcome_note,
+    lp_succeeded,
+    pull_up_scheme,
 )
 from app.recommender.rpe import trend_pct_per_week
 from app.recommender.rules import (
@@ -392,7 +400,8 @@ class _Engine:
                 st.best_e1rm = max(st.best_e1rm or 0.0, qualifying)
 
     def _replay_beginner(self, st: _Ex, facts: ExerciseFacts, e: Exposure) -> None:
-        """Linear progression counters: consecutive failures, and deloads at the limit."""
+        """Linear progression counters: consecutive failures, and deloads at the limit (GZCLP:
+        its stage is read from the logged targets; only T1 resets are counted, as deloads)."""
         if st.is_progress(e):
             st.stall = 0
             st.set_best(e)
@@ -400,7 +409,14 @@ class _Engine:
             st.stall += 1
         if is_ladder_style(facts):
             return
-        if e.targets_met:
+        if self.profile.routine_profile is RoutineProfile.GZCLP:
+            st.lp_failures = 0
+            if gzclp_resets_here(e, facts, self.cfg):
+                st.lp_deloads.append(e.date)
+                st.best_rung = st.best_load = st.best_reps = None
+                st.stall = 0
+            return
+        if lp_succeeded(e, self.ctx):
             st.lp_failures = 0
             return
         st.lp_failures += 1
@@ -930,24 +946,34 @@ class _Engine:
 
     def _progression(self, facts: ExerciseFacts, e: Exposure, st: _Ex) -> Decision:
         if self.beginner and not is_ladder_style(facts):
-            return linear_progression(
-                e,
-                facts,
-                self.ctx,
-                failures=st.lp_failures,
-                deload_now=st.deloaded_on(e.date),
-                bridge_base=self._bridge_base(e),
-            )
+            return self._routine_step(facts, e, st)
         if facts.ladder:
             return rung_ladder(e, facts, self.ctx)
         if is_bodyweight_style(facts):
             if facts.pattern.value == "vertical_pull":
-                return pull_up_ladder(e, facts, self.ctx)
+                changed = pull_up_scheme(self.history.by_exercise[e.exercise], facts, self.ctx)
+                return changed or pull_up_ladder(e, facts, self.ctx)
             return bodyweight_reps(e, facts, self.ctx)
         adjusted = rpe_autoregulation(e, facts, self.ctx)
         if adjusted is not None:
             return adjusted
         return double_progression(e, facts, self.ctx)
+
+    def _routine_step(self, facts: ExerciseFacts, e: Exposure, st: _Ex) -> Decision:
+        """A beginner's routine engine (R3): GZCLP's tiers and stages, else linear progression
+        with the routine's own success rule (BBR: total reps)."""
+        if self.profile.routine_profile is RoutineProfile.GZCLP:
+            return gzclp_progression(self.history.by_exercise[e.exercise], facts, self.ctx)
+        return linear_progression(
+            e,
+            facts,
+            self.ctx,
+            failures=st.lp_failures,
+            deload_now=st.deloaded_on(e.date),
+            bridge_base=self._bridge_base(e),
+            succeeded=lp_succeeded(e, self.ctx),
+            outcome_note=lp_outcome_note(e, self.ctx),
+        )
 
     def _bridge_base(self, e: Exposure) -> int:
         """The reps the lifter started at on the current load: where a rep bridge returns."""

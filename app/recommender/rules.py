@@ -241,17 +241,22 @@ def linear_progression(
     failures: int,
     deload_now: bool,
     bridge_base: int,
+    succeeded: bool | None = None,
+    outcome_note: str | None = None,
 ) -> Decision:
-    """Beginner linear progression (Liftosaur `lp`, StrongLifts/SS/BBR/PPL/GZCLP, R3).
+    """Beginner linear progression (Liftosaur `lp`, StrongLifts/SS/BBR/PPL, R3; GZCLP's stages
+    are routines.gzclp_progression).
 
-    Success (every work set at target with good form) adds the routine's step; a miss repeats the
-    load; the routine's failure limit in a row triggers a 10 % deload, rounded down.
+    Success (every work set at target with good form, or the routine's own rule passed in as
+    `succeeded`, e.g. BBR's 15 total reps, which `outcome_note` then states) adds the routine's
+    step; a miss repeats the load; the routine's failure limit in a row triggers a 10 % deload,
+    rounded down.
     """
     grid = ctx.grids.for_exercise(facts)
     load = exposure.load
     sets = exposure.set_count
     sources = (ctx.routine_source(), text.LIFTOSAUR_LP)
-    if exposure.targets_met:
+    if exposure.targets_met if succeeded is None else succeeded:
         step = lp_step_size(exposure, facts, ctx)
         inc = increase_load(grid, load, step, ctx.cfg)
         if inc.coarse:
@@ -264,15 +269,16 @@ def linear_progression(
                 action=Action.LP_STEP,
             )
         new = inc.load if inc.load is not None else load
+        done = outcome_note or (
+            f"{text.all_sets(sets)} reached {text.target_reps(exposure.targets)} at {ctx.qty(load)}"
+        )
         return Decision(
             Action.LP_STEP,
             targets_prescription(exposure.targets, load=new),
             (
                 Reason(
                     ReasonCode.LP_SUCCESS,
-                    f"{text.all_sets(sets)} reached {text.target_reps(exposure.targets)} at "
-                    f"{ctx.qty(load)}, so add {ctx.qty(new - load)}: {ctx.qty(new)} next "
-                    f"session.",
+                    f"{done}, so add {ctx.qty(new - load)}: {ctx.qty(new)} next session.",
                     sources,
                 ),
             ),
@@ -280,15 +286,18 @@ def linear_progression(
     reasons: list[Reason] = []
     if exposure.form_broken:
         reasons.append(form_breakdown_reason(exposure, ctx))
+    got = f"Got {reps_text(exposure.reps)} against {reps_text(exposure.targets)} at {ctx.qty(load)}"
     limit = ctx.cfg.linear.for_profile(ctx.profile.routine_profile).failure_limit
+    factor = ctx.cfg.linear.deload_factor
     if deload_now:
-        factor = ctx.cfg.linear.deload_factor
         raw = load * factor
         new = grid.floor_or_min(raw)
+        when = "this session" if limit == 1 else f"{limit} sessions in a row"
+        missed = outcome_note or f"Reps were missed at {ctx.qty(load)} in {when}"
         reasons.append(
             Reason(
                 ReasonCode.LP_DELOAD,
-                f"Reps were missed at {ctx.qty(load)} in {limit} sessions in a row: take "
+                f"{missed}: take "
                 f"{num((1 - factor) * 100)} % off ({num(load)} x {num(factor)} = {num(raw)}, "
                 f"rounded down to {ctx.qty(new)}) and climb back up.",
                 sources,
@@ -303,9 +312,8 @@ def linear_progression(
     reasons.append(
         Reason(
             ReasonCode.LP_FAIL_REPEAT,
-            f"Got {reps_text(exposure.reps)} against {reps_text(exposure.targets)} at "
-            f"{ctx.qty(load)}: repeat the load (failure {failures} of {limit} before a 10 % "
-            f"deload).",
+            f"{outcome_note or got}: repeat the load (failure {failures} of {limit} before a "
+            f"{num((1 - factor) * 100)} % deload).",
             sources,
         )
     )
@@ -594,18 +602,20 @@ def _assisted_rung(exposure: Exposure, ctx: RuleContext, sets_n: int) -> Decisio
     lad = ctx.cfg.ladders
     bw = ctx.profile.bodyweight
     assistance = exposure.assistance
+    # 3x8, or the 3x10 with more assistance a stall switched to (routines.pull_up_scheme).
+    rung_reps = (
+        lad.stall_volume_reps if exposure.top_target == lad.stall_volume_reps else lad.assisted_reps
+    )
     done = (
         not exposure.form_broken
         and exposure.set_count >= lad.sets
-        and all(r >= lad.assisted_reps for r in exposure.reps)
+        and all(r >= rung_reps for r in exposure.reps)
     )
     if not done:
         return Decision(
             Action.REPEAT,
-            targets_prescription((lad.assisted_reps,) * sets_n, load=0.0, assistance=assistance),
-            _with_form(
-                exposure, ctx, (_repeat_reason(exposure, (lad.assisted_reps,) * sets_n, ctx),)
-            ),
+            targets_prescription((rung_reps,) * sets_n, load=0.0, assistance=assistance),
+            _with_form(exposure, ctx, (_repeat_reason(exposure, (rung_reps,) * sets_n, ctx),)),
         )
     grid = ctx.grids.assist()
     lower = grid.below(assistance)
@@ -624,7 +634,7 @@ def _assisted_rung(exposure: Exposure, ctx: RuleContext, sets_n: int) -> Decisio
             (
                 Reason(
                     ReasonCode.LADDER_ADVANCE,
-                    f"{lad.sets}x{lad.assisted_reps} done with {ctx.qty(assistance)} assistance "
+                    f"{lad.sets}x{rung_reps} done with {ctx.qty(assistance)} assistance "
                     f"and {limit}: move to bodyweight pull-ups, {lad.sets}x{lo}.",
                     (text.ARTICLE,),
                 ),
@@ -636,7 +646,7 @@ def _assisted_rung(exposure: Exposure, ctx: RuleContext, sets_n: int) -> Decisio
         (
             Reason(
                 ReasonCode.ASSIST_REDUCE,
-                f"{text.all_sets(exposure.set_count)} reached {lad.assisted_reps} reps with "
+                f"{text.all_sets(exposure.set_count)} reached {rung_reps} reps with "
                 f"{ctx.qty(assistance)} assistance: remove one step, "
                 f"{sets_n}x{lad.assisted_reps} with {ctx.qty(lower)}.",
                 (text.ARTICLE,),
