@@ -13,6 +13,7 @@ from app.kb_admin.router import router as kb_admin_router
 from app.ratelimit.dependency import enforce_rate_limit
 from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
+from app.sources.router import router as sources_router
 from app.tips.router import router as tips_router
 from app.training.router import router as training_router
 from app.users.router import router as users_router
@@ -39,6 +40,7 @@ for domain_router in (
     exercises_router,
     anatomy_router,
     tips_router,
+    sources_router,
     search_router,
     recommendations_router,
     users_router,

@@ -48,6 +48,7 @@ TAGS = [
     {"name": "exercises", "description": "The exercise catalog: filters, details, alternatives."},
     {"name": "anatomy", "description": "Muscles and the joint actions they perform."},
     {"name": "guidance", "description": "Tips, benefits, strategies by level, and routines."},
+    {"name": "sources", "description": "The works the content and the recommender's reasons cite."},
     {"name": "search", "description": "One search box over the whole knowledge base."},
     {"name": "recommendations", "description": "What to do next session, and why."},
     {"name": "accounts", "description": "Registration, sign-in and tokens."},

@@ -175,6 +175,7 @@ def exercise_facts(
         top_rank=row.top_pick_rank,
         variant_of=variant_of,
         bodyweight_factor=row.document.get("bodyweight_factor") or 1.0,
+        form_cues=tuple(str(c) for c in row.document.get("form_cues") or ()),
     )
 
 

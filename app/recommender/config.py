@@ -421,6 +421,17 @@ class SelectionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SubstitutionConfig:
+    """Starting a replacement exercise from the e1RM of the one it replaces (issue 8): a
+    different exercise is a new skill, so it starts below the strength the old one shows."""
+
+    same_loading_e1rm_factor: float = 0.9
+    other_loading_e1rm_factor: float = 0.8
+    # The RPE a beginner's starting load is derived at (beginners get no RPE target).
+    beginner_rpe: float = 7.0
+
+
+@dataclass(frozen=True, slots=True)
 class RecommenderConfig:
     linear: LinearProgressionConfig = LinearProgressionConfig()
     rep_ranges: RepRangeConfig = RepRangeConfig()
@@ -436,6 +447,7 @@ class RecommenderConfig:
     equipment: EquipmentDefaults = EquipmentDefaults()
     level: LevelConfig = LevelConfig()
     selection: SelectionConfig = SelectionConfig()
+    substitution: SubstitutionConfig = SubstitutionConfig()
 
 
 DEFAULT_CONFIG = RecommenderConfig()

@@ -2,6 +2,7 @@
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -39,6 +40,7 @@ from app.recommender.models import (
     Recommendation,
     RecommendationRequest,
     RecommendationResult,
+    Replacement,
 )
 from app.recommender.modifications import (
     PULL_PATTERNS,
@@ -72,6 +74,7 @@ from app.recommender.rules import (
     targets_prescription,
 )
 from app.recommender.selection import level_suggestion, routine_exercises, selection_checks
+from app.recommender.substitution import choose_substitute, scale_for, starting_prescription
 from app.recommender.text import num
 from app.recommender.volume import (
     Catalog,
@@ -476,7 +479,7 @@ class _Engine:
         regression = self.regression(st)
         if regression is not None and flags:
             self._open_deload(
-                group, e.date, DeloadCause.REGRESSION_AND_RED_FLAGS, regression, flags
+                group, e.date, DeloadCause.REGRESSION_AND_RED_FLAGS, regression, flags, st.slug
             )
             return
         if stalled:
@@ -506,6 +509,7 @@ class _Engine:
             return
         anchor = self.catalog.parent(e.exercise) in self.cfg.modifications.anchors
         target = None if anchor else self._rotation_target(facts)
+        tried = self._tried_text(st.tried)
         if flags or regression or target is None:
             if flags and regression:
                 cause = DeloadCause.REGRESSION_AND_RED_FLAGS
@@ -516,13 +520,18 @@ class _Engine:
             else:
                 cause = DeloadCause.STALL_EXHAUSTED
             detail = regression or (
-                f"all four modifications were tried on {e.exercise} without progress"
-                + (" and it is an anchor lift that is never rotated out" if anchor else "")
+                f"{tried} on {e.exercise}"
+                + (
+                    " and it is an anchor lift that is never rotated out"
+                    if anchor
+                    else " and no other exercise of its pattern and loading is left"
+                )
             )
-            self._open_deload(group, on, cause, detail, flags)
+            self._open_deload(group, on, cause, detail, flags, e.exercise)
             return
         st.rotate_to = target
         st.rotated_on = e.date
+        st.rotate_tried = tuple(st.tried)
         st.stall = 0
         st.tried.clear()
         st.best_rung = st.best_load = st.best_reps = None
@@ -542,21 +551,29 @@ class _Engine:
             baseline_e1rm=st.best_e1rm,
         )
 
-    def _rotation_target(self, facts: ExerciseFacts) -> str | None:
-        in_routine = {self.catalog.parent(s) for s in self.routine}
-        options = sorted(
-            (
-                f
-                for f in self.catalog.facts.values()
-                if f.slug != facts.slug
-                and f.pattern is facts.pattern
-                and f.side is facts.side
-                and f.variant_of is None
-                and f.slug not in in_routine
-            ),
-            key=lambda f: (f.top_rank or 99, f.slug),
+    @staticmethod
+    def _tried_text(tried: Collection[ModificationKind]) -> str:
+        """ "2 of 4 modifications (ADD_SETS, LOAD_UP) were tried without progress; REPS_UP,
+        FAILURE_FINAL_SET were not eligible": the real counts, never "all four"."""
+        kinds = list(ModificationKind)
+        done = [k.value for k in kinds if k in tried]
+        rest = [k.value for k in kinds if k not in tried]
+        head = (
+            f"{len(done)} of {len(kinds)} modifications ({', '.join(done)}) were tried without "
+            f"progress"
+            if done
+            else "no modification could be tried"
         )
-        return options[0].slug if options else None
+        return head + (
+            f"; {', '.join(rest)} {'was' if len(rest) == 1 else 'were'} not eligible"
+            if rest
+            else ""
+        )
+
+    def _rotation_target(self, facts: ExerciseFacts) -> str | None:
+        """Same movement pattern and loading family, not already in the routine (issue 8)."""
+        found = choose_substitute(facts, self.catalog, exclude=self.routine)
+        return found.slug if found is not None else None
 
     def _open_deload(
         self,
@@ -688,12 +705,17 @@ class _Engine:
             flags = self.flags(group, self.today)
             members = [st for st in self.ex.values() if st.group == group]
             if flags:
-                regressing = next(
-                    (r for st in members if (r := self.regression(st)) is not None), None
+                found = next(
+                    ((st, r) for st in members if (r := self.regression(st)) is not None), None
                 )
-                if regressing is not None:
+                if found is not None:
                     self._open_deload(
-                        group, self.today, DeloadCause.REGRESSION_AND_RED_FLAGS, regressing, flags
+                        group,
+                        self.today,
+                        DeloadCause.REGRESSION_AND_RED_FLAGS,
+                        found[1],
+                        flags,
+                        found[0].slug,
                     )
                     continue
             if weekly.group_sets(group) > self.cfg.volume.mrv:
@@ -1001,7 +1023,7 @@ class _Engine:
         )
         recovery = Reason(
             ReasonCode.DELOAD_RECOVERY,
-            f"Recovery feedback calls for a deload: {dl.detail}.",
+            f"Recovery feedback calls for a deload: {dl.detail}.{along}",
             (text.RP_SET_PROGRESSION,),
         )
         if dl.cause is DeloadCause.REGRESSION_AND_RED_FLAGS:
@@ -1053,6 +1075,7 @@ class _Engine:
             metrics=metrics,
             reasons=decision.reasons,
             warnings=(*decision.warnings, *warnings),
+            replacement=decision.replacement,
         )
 
     def _decide(  # noqa: PLR0911, PLR0912 - one exit per override, in spec priority order
@@ -1182,25 +1205,32 @@ class _Engine:
         )
 
     def _rotate(self, e: Exposure, st: _Ex, facts: ExerciseFacts) -> Decision:
-        target = st.rotate_to or facts.slug
-        lo, hi = self.catalog.get(target).rep_range or e.rep_range
+        """ROTATE_VARIATION names the new exercise and its starting prescription in the
+        recommendation itself (`replacement`), loaded from the replaced exercise's e1RM."""
+        target = self.catalog.get(st.rotate_to or facts.slug)
+        e1rm = e.e1rm if e.e1rm is not None else e.e1rm_lower
+        if e1rm is None and e.system_load and e.reps:
+            e1rm = e.system_load * (1 + max(e.reps) / 30)  # Epley, when the chart cannot say
+        p = starting_prescription(facts, e1rm, target, e.set_count, self.ctx)
+        basis = (
+            f"{num(scale_for(facts, target, self.cfg) * 100)} % of its e1RM {self.ctx.qty(e1rm)}"
+            if e1rm is not None and p.load is not None
+            else "a load chosen on the first session"
+        )
         return Decision(
             Action.ROTATE_VARIATION,
-            Prescription(
-                sets=e.set_count,
-                rep_range=(lo, hi),
-                target_rpe=self.cfg.modifications.default_target_rpe,
-            ),
+            p,
             (
                 Reason(
                     ReasonCode.STALL_DETECTED,
-                    f"{e.exercise} stalled and all four modifications have been tried: rotate "
-                    f"to {target}, {e.set_count} sets of {lo}-{hi} at about RPE "
-                    f"{num(self.cfg.modifications.default_target_rpe)}.",
+                    f"{e.exercise} stalled and {self._tried_text(st.rotate_tried)}: rotate to "
+                    f"{target.slug} (same pattern, {target.loading.value} loading), "
+                    f"{self.ctx.prescription(p)}, starting from {basis}.",
                     (text.ARTICLE,),
                 ),
             ),
             status=ExerciseStatus.STALLED,
+            replacement=Replacement(exercise=target.slug, prescription=p, replaces=e.exercise),
         )
 
     def _metrics(self, st: _Ex, e: Exposure, decision: Decision) -> Metrics:

@@ -88,6 +88,8 @@ class ExerciseFacts:
     top_rank: int | None = None
     variant_of: str | None = None
     bodyweight_factor: float = 1.0
+    # The knowledge base's form cues, quoted when a set is logged with broken form (R8).
+    form_cues: tuple[str, ...] = ()
 
     @property
     def is_top_pick(self) -> bool:
@@ -211,6 +213,17 @@ class Metrics:
 
 
 @dataclass(frozen=True, slots=True)
+class Replacement:
+    """The exercise to do instead (`ROTATE_VARIATION`): same movement pattern and loading
+    family, started from the replaced exercise's e1RM, scaled down and rounded onto the new
+    exercise's loadable weights (`load` is null when there is no e1RM to start from)."""
+
+    exercise: Slug
+    prescription: Prescription
+    replaces: Slug
+
+
+@dataclass(frozen=True, slots=True)
 class Recommendation:
     exercise: str
     action: Action
@@ -219,6 +232,7 @@ class Recommendation:
     metrics: Metrics
     reasons: tuple[Reason, ...]
     warnings: tuple[Caution, ...] = ()
+    replacement: Replacement | None = None
 
     @property
     def reason_codes(self) -> tuple[ReasonCode, ...]:

@@ -19,7 +19,6 @@ from app.recommender.loading import increase_load
 from app.recommender.models import ActiveModification, ExerciseFacts, Prescription, Reason
 from app.recommender.rpe import epley_ratio, rts_percentage
 from app.recommender.rules import RuleContext, prescribed_rpe, targets_prescription
-from app.recommender.text import num, reps_text
 from app.recommender.volume import WeeklyVolume
 
 _EPS = 1e-6
@@ -383,38 +382,33 @@ def describe_modification(
     """The modification's reason, naming the prescription and the evaluation window."""
     p = active.prescription
     window = ctx.cfg.stall.evaluation_window
-    load = f" at {ctx.qty(p.load)}" if p.load is not None else ""
+    # Every number comes from the prescription itself, through the one formatter (issue 8).
+    shown = ctx.prescription(p)
     if active.kind is ModificationKind.ADD_SETS and active.variant is Variant.B:
         code = ReasonCode.MOD_ADD_EXERCISE
-        lo, hi = p.rep_range or (0, 0)
-        start = f" at {ctx.qty(p.load)}" if p.load else ""
-        what = (
-            f"add {active.added_exercise} at {p.sets} sets of {lo}-{hi}{start} to the week for "
-            f"more total back sets"
-        )
+        what = f"add {active.added_exercise}, {shown}, to the week for more total back sets"
     elif active.kind is ModificationKind.ADD_SETS:
         code = ReasonCode.MOD_ADD_SETS
-        what = f"one more set, {reps_text(p.reps_per_set)}{load}, load unchanged"
+        what = f"one more set, {shown}, load unchanged"
     elif active.kind is ModificationKind.LOAD_UP:
         code = ReasonCode.MOD_LOAD_UP
-        rpe = f" at target RPE {num(p.target_rpe)}" if p.target_rpe is not None else ""
         what = (
-            f"more weight with fewer reps: {reps_text(p.reps_per_set)}{load}"
+            f"more weight with fewer reps: {shown}"
             if active.variant is Variant.A
-            else f"more weight, same reps, nearer failure: {reps_text(p.reps_per_set)}{load}{rpe}"
+            else f"more weight, same reps, nearer failure: {shown}"
         )
     elif active.kind is ModificationKind.REPS_UP:
         code = ReasonCode.MOD_REPS_UP
         what = (
-            f"more reps with less weight: {reps_text(p.reps_per_set)}{load}"
+            f"more reps with less weight: {shown}"
             if active.variant is Variant.A
-            else f"one more rep per set, closer to failure: {reps_text(p.reps_per_set)}{load}"
+            else f"one more rep per set, closer to failure: {shown}"
         )
     else:
         code = ReasonCode.MOD_FAILURE_FINAL_SET
-        what = f"same {reps_text(p.reps_per_set)}{load}, but take the final set to failure"
+        what = f"everything the same, but take the final set to failure: {shown}"
     progress = (
-        f"it is evaluated over the next {window} exposures"
+        f"it is evaluated over the next {text.plural(window, 'exposure')}"
         if just_opened
         else f"{active.exposures_evaluated} of {window} evaluation exposures done"
     )

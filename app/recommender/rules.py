@@ -25,6 +25,7 @@ from app.recommender.models import (
     Prescription,
     Profile,
     Reason,
+    Replacement,
 )
 from app.recommender.rpe import rts_percentage, set_e1rm
 from app.recommender.text import num, reps_text
@@ -41,6 +42,7 @@ _ROUTINE_SOURCES: dict[RoutineProfile, str] = {
 }
 
 FORM_CUES = "neutral neck, straight back, pull with the elbows, no momentum"
+GENERIC_FORM_CUES = "neutral neck, straight back, no momentum"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Decision:
     warnings: tuple[Caution, ...] = ()
     modification: Modification | None = None
     status: ExerciseStatus | None = None
+    replacement: Replacement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +126,36 @@ def prescribed_rpe(exposure: Exposure, ctx: RuleContext) -> float | None:
     return None
 
 
-def form_breakdown_reason(exposure: Exposure, ctx: RuleContext) -> Reason:
-    """R8 form: a set with broken form never counts as a success."""
+def form_cues_text(facts: ExerciseFacts | None) -> str:
+    """The exercise's own first one or two cues from the knowledge base; the generic R8 line
+    only when it has none (and "pull with the elbows" only for pulls)."""
+    if facts is not None and facts.form_cues:
+        return "; ".join(c.rstrip(".").lower() for c in facts.form_cues[:2])
+    if facts is None or facts.pattern in (Pattern.HORIZONTAL_PULL, Pattern.VERTICAL_PULL):
+        return FORM_CUES
+    return GENERIC_FORM_CUES
+
+
+def form_breakdown_reason(
+    exposure: Exposure, ctx: RuleContext, facts: ExerciseFacts | None = None
+) -> Reason:
+    """R8 form: a set with broken form never counts as a success; the reason quotes the
+    exercise's own form cues (issue 8)."""
     broken = sum(1 for s in exposure.sets if not s.form_ok)
+    if facts is None:
+        facts = ctx.catalog.get(exposure.exercise)
+    where = (
+        f"at {ctx.qty(exposure.load)}"
+        if exposure.load > 0
+        else f"with {ctx.qty(exposure.assistance)} assistance"
+        if exposure.assistance > 0
+        else "at bodyweight"
+    )
     return Reason(
         ReasonCode.FORM_BREAKDOWN,
-        f"{broken} of {exposure.set_count} sets at {ctx.qty(exposure.load)} were logged with "
-        f"broken form, so the session does not count as a success; keep the load and own the "
-        f"technique: {FORM_CUES}.",
+        f"{broken} of {text.plural(exposure.set_count, 'set')} {where} "
+        f"{'was' if broken == 1 else 'were'} logged with broken form, so the session does not "
+        f"count as a success; keep the load and own the technique: {form_cues_text(facts)}.",
         (text.ARTICLE,),
     )
 
@@ -483,9 +508,10 @@ def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early e
             (
                 Reason(
                     ReasonCode.RPE_ADJUST_UP,
-                    f"The last set was {last.reps} reps at only RPE {num(exposure.last_rpe)} "
-                    f"against a target of RPE {num(target_rpe)}: add one loadable step, "
-                    f"{ctx.qty(load)} → {ctx.qty(step)}.",
+                    f"The last set was {text.plural(last.reps, 'rep')} at only RPE "
+                    f"{num(exposure.last_rpe)} against a target of RPE {num(target_rpe)}: add "
+                    f"one loadable step, {ctx.qty(load)} → {ctx.qty(step)}; next "
+                    f"{ctx.prescription(prescription)}.",
                     (text.RTS,),
                 ),
             ),
@@ -529,20 +555,23 @@ def _ladder_progress_targets(
 
 
 def _repeat_reason(exposure: Exposure, targets: tuple[int, ...], ctx: RuleContext) -> Reason:
+    """A missed ladder step: the achieved reps against the targets they were logged against."""
     code = ReasonCode.LP_FAIL_REPEAT if ctx.beginner else ReasonCode.DP_REPS_UP
     return Reason(
         code,
-        f"Got {reps_text(exposure.reps)} against {reps_text(targets)}: repeat the same step "
-        f"until every set gets there.",
+        f"Got {reps_text(exposure.reps)} against targets of {text.target_reps(targets)}: "
+        f"repeat the same step until every set gets there.",
         (text.ARTICLE,),
     )
 
 
 def _step_reason(targets: tuple[int, ...], new: tuple[int, ...], ctx: RuleContext) -> Reason:
+    """A ladder step earned: "every set reached its target (8 reps)", never "target of 2x5",
+    which reads as a set count (issue 8)."""
     code = ReasonCode.LP_SUCCESS if ctx.beginner else ReasonCode.DP_REPS_UP
     return Reason(
         code,
-        f"Every set reached its target of {reps_text(targets)}: next session "
+        f"Every set reached its target ({text.target_reps(targets)}): next session "
         f"{reps_text(new)}, one more rep per set.",
         (text.ARTICLE, text.LIFTOSAUR_DP),
     )
@@ -832,12 +861,7 @@ def deload_week(
     )
     return Decision(
         Action.DELOAD,
-        targets_prescription(
-            reps,
-            load=new_load,
-            assistance=snapshot.assistance,
-            target_rpe=None if ctx.beginner else dl.max_rpe,
-        ),
+        prescription,
         (detail, *reasons[1:]),
         status=ExerciseStatus.DELOAD,
     )

@@ -8,6 +8,7 @@ from typing import Protocol, TypeVar
 
 from app.content import ContentBundle
 from app.content.schema import Exercise, FunctionRole, Muscle
+from app.recommender import text
 
 
 class _Slugged(Protocol):
@@ -50,3 +51,12 @@ def shingles(text: str, size: int) -> set[str]:
     """The runs of ``size`` consecutive words in ``text``, lower-cased."""
     words = re.findall(r"[a-z0-9']+", text.lower())
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def recommender_source_ids() -> dict[str, str]:
+    """Every source id the recommender's reasons can cite: the constants of its text module."""
+    return {
+        name: value
+        for name, value in vars(text).items()
+        if name.isupper() and isinstance(value, str)
+    }

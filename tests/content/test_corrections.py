@@ -17,7 +17,15 @@ from app.content.schema import (
 )
 from app.recommender import text
 from app.recommender.enums import Side
-from tests.content.helpers import by_slug, exercise, functions, muscle, prose, shingles
+from tests.content.helpers import (
+    by_slug,
+    exercise,
+    functions,
+    muscle,
+    prose,
+    recommender_source_ids,
+    shingles,
+)
 
 
 def roles(bundle: ContentBundle, slug: str) -> dict[str, MuscleRole]:
@@ -293,15 +301,6 @@ def test_straight_back_tip_is_not_a_close_paraphrase(
 
 
 # --------------------------------------------------------------------------- sources
-
-
-def recommender_source_ids() -> dict[str, str]:
-    """Every source id the recommender's reasons can cite (the constants of its text module)."""
-    return {
-        name: value
-        for name, value in vars(text).items()
-        if name.isupper() and isinstance(value, str)
-    }
 
 
 def test_every_recommender_source_id_is_a_source_slug(bundle: ContentBundle) -> None:

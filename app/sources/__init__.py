@@ -1,0 +1,1 @@
+"""Sources: the works the knowledge base credits and the recommender's reasons cite."""
