@@ -141,6 +141,7 @@ class _Ex:
         "slug",
         "stall",
         "stall_opened",
+        "trend_from",
         "tried",
     )
 
@@ -168,6 +169,7 @@ class _Ex:
         self.rotate_tried: tuple[ModificationKind, ...] = s.rotate_tried
         self.ramp_sets: int | None = s.ramp_sets
         self.ramp_until: date | None = s.ramp_until
+        self.trend_from: date | None = s.trend_from
 
     def clear_flags(self) -> None:
         self.stall_opened = False
@@ -273,6 +275,7 @@ class _Ex:
             rotate_tried=self.rotate_tried,
             ramp_sets=self.ramp_sets,
             ramp_until=self.ramp_until,
+            trend_from=self.trend_from,
         )
 
 
@@ -386,7 +389,8 @@ class _Engine:
             st = self.ex[e.exercise]
             qualifying = e.e1rm
             if self.as_of is not None and e.date <= self.as_of:
-                if qualifying is not None:
+                # Replayed state: the trend still restarts at the last reset (`trend_from`).
+                if qualifying is not None and (st.trend_from is None or e.date >= st.trend_from):
                     st.points.append((e.date, qualifying))
                 self.last[e.exercise] = e
                 continue
@@ -671,6 +675,7 @@ class _Engine:
             # The reset starts a new block: the e1RM trend restarts from it, and the sets climb
             # back to the pre-deload count over the next exposures.
             st.points = [(e.date, e.e1rm)] if e.e1rm is not None else []
+            st.trend_from = e.date
             snap = next(s for s in dl.snapshots if s.exercise == e.exercise)
             if snap.sets > e.set_count:
                 st.ramp_sets = snap.sets

@@ -299,6 +299,8 @@ class ExerciseState:
     # After a reset: the pre-deload set count the sets climb back to, and until when.
     ramp_sets: int | None = None
     ramp_until: date | None = None
+    # The e1RM trend restarts at a reset: only estimates from this date on count.
+    trend_from: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
