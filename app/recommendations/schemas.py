@@ -204,6 +204,13 @@ class StallOverrides(StrictModel):
 
 class RpeOverrides(StrictModel):
     autoregulation_threshold: float | None = Field(default=None, ge=0.5, le=3)
+    logged_default_target_rpe: float | None = Field(
+        default=None,
+        ge=5,
+        le=10,
+        description="Target RPE an intermediate's logged RPE/RIR is autoregulated against when "
+        "no `target_rpe` was sent (8).",
+    )
     clamp_down_pct: float | None = Field(default=None, ge=-0.5, le=0)
     clamp_up_pct: float | None = Field(default=None, ge=0, le=0.5)
 
