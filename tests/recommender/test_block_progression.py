@@ -33,7 +33,7 @@ PULLDOWN = "lat-pulldown"
 
 
 def _rec(result_history: tuple[Session, ...], slug: str, **kwargs: object) -> Recommendation:
-    rec = run(result_history, experience=INT, **kwargs).for_exercise(slug)  # type: ignore[arg-type]
+    rec = run(result_history, experience=INT, **kwargs).for_exercise(slug)
     assert rec is not None
     return rec
 

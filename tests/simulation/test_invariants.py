@@ -32,7 +32,6 @@ def _found(name: str) -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.xfail(strict=False, reason="engine fixes for issue 8 in progress")
 @pytest.mark.parametrize("invariant", sorted(INVARIANTS))
 @pytest.mark.parametrize("name", sorted(ARCHETYPES))
 def test_invariant_holds(name: str, invariant: str) -> None:
