@@ -434,15 +434,18 @@ def double_progression(
         )
     if exposure.targets_met:
         new_targets = tuple(min(r + 1, hi) for r in reps)
+        stepped = targets_prescription(new_targets, load=load, target_rpe=rpe)
+        # The next targets are quoted with the one formatter, so a later change to the
+        # prescription (the ramp back after a reset) rewrites the message with it.
         return Decision(
             Action.DP_STEP,
-            targets_prescription(new_targets, load=load, target_rpe=rpe),
+            stepped,
             (
                 Reason(
                     ReasonCode.DP_REPS_UP,
                     f"Every set met its target ({reps_text(reps)} against "
-                    f"{reps_text(exposure.targets)}) at {ctx.qty(load)}: next targets "
-                    f"{reps_text(new_targets)}, one rep more per set up to {hi}.",
+                    f"{reps_text(exposure.targets)}) at {ctx.qty(load)}: next "
+                    f"{ctx.prescription(stepped)}, one rep more per set up to {hi}.",
                     sources,
                 ),
             ),
@@ -450,19 +453,16 @@ def double_progression(
     reasons = []
     if exposure.form_broken:
         reasons.append(form_breakdown_reason(exposure, ctx))
+    repeated = targets_prescription(exposure.targets, load=load, target_rpe=rpe)
     reasons.append(
         Reason(
             ReasonCode.DP_REPS_UP,
             f"Got {reps_text(reps)} against {reps_text(exposure.targets)} at {ctx.qty(load)}: "
-            f"repeat {reps_text(exposure.targets)} at the same load before adding anything.",
+            f"repeat {ctx.prescription(repeated)}, the same load, before adding anything.",
             sources,
         )
     )
-    return Decision(
-        Action.REPEAT,
-        targets_prescription(exposure.targets, load=load, target_rpe=rpe),
-        tuple(reasons),
-    )
+    return Decision(Action.REPEAT, repeated, tuple(reasons))
 
 
 def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early exit
@@ -565,16 +565,21 @@ def _repeat_reason(exposure: Exposure, targets: tuple[int, ...], ctx: RuleContex
     )
 
 
-def _step_reason(targets: tuple[int, ...], new: tuple[int, ...], ctx: RuleContext) -> Reason:
+def _step_decision(
+    action: Action, targets: tuple[int, ...], p: Prescription, ctx: RuleContext
+) -> Decision:
     """A ladder step earned: "every set reached its target (8 reps)", never "target of 2x5",
-    which reads as a set count (issue 8)."""
+    which reads as a set count (issue 8). The next session is quoted with the one formatter
+    (`ctx.prescription`), so a later change to the prescription (the ramp back after a reset
+    adds sets) rewrites the message with it instead of leaving "2x7" beside a 3x7."""
     code = ReasonCode.LP_SUCCESS if ctx.beginner else ReasonCode.DP_REPS_UP
-    return Reason(
+    reason = Reason(
         code,
         f"Every set reached its target ({text.target_reps(targets)}): next session "
-        f"{reps_text(new)}, one more rep per set.",
+        f"{ctx.prescription(p)}, one more rep per set.",
         (text.ARTICLE, text.LIFTOSAUR_DP),
     )
+    return Decision(action, p, (reason,))
 
 
 def _with_form(
@@ -721,9 +726,7 @@ def bodyweight_reps(
     if met:
         new = _ladder_progress_targets(exposure, targets, hi, ctx)
         action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
-        return Decision(
-            action, targets_prescription(new, load=0.0), (_step_reason(targets, new, ctx),)
-        )
+        return _step_decision(action, targets, targets_prescription(new, load=0.0), ctx)
     return Decision(
         Action.REPEAT,
         targets_prescription(targets, load=0.0),
@@ -790,18 +793,20 @@ def rung_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> D
         cap = lad.bodyweight_rep_cap
         new_targets = tuple(min(r + 1, cap) for r in exposure.reps)
         action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
-        return Decision(
+        return _step_decision(
             action,
+            targets,
             targets_prescription(new_targets, load=exposure.load, ladder_step=rung),
-            (_step_reason(targets, new_targets, ctx),),
+            ctx,
         )
     if met:
         progressed = _ladder_progress_targets(exposure, targets, hi, ctx)
         action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
-        return Decision(
+        return _step_decision(
             action,
+            targets,
             targets_prescription(progressed, load=exposure.load, ladder_step=rung),
-            (_step_reason(targets, progressed, ctx),),
+            ctx,
         )
     return Decision(
         Action.REPEAT,

@@ -25,6 +25,7 @@ from app.recommender import (
     Side,
     Variant,
 )
+from app.recommender.engine import arbiter_group
 from app.recommender.loading import LoadGrids
 from app.simulation.loop import BODYWEIGHT_LOADINGS, Run, Step
 
@@ -134,16 +135,21 @@ def unloadable_load(run: Run) -> list[Violation]:
 # 2. One active modification per muscle group (R5)
 
 
-def _groups(run: Run, facts: ExerciseFacts) -> set[str]:
-    if facts.side is Side.BACK:
-        return {"back"}
-    mapping = dict(run.config.volume.muscle_groups)
-    return {mapping.get(m, m) for m in facts.primary_muscles} or {facts.slug}
+def _group(run: Run, facts: ExerciseFacts) -> str:
+    """The one group an exercise's modification counts against. Spec 6 says "one active
+    modification per muscle group (the primary group)": each exercise has one primary group,
+    not one per primary muscle, so a bench press (chest) and an overhead press (front delts)
+    may each run a modification. Counting every primary muscle's group, as this check once
+    did, is stricter than the spec; the attribution itself is the engine's (`arbiter_group`:
+    back-side lifts are all "back", others go to the group of most primaries, ties to the
+    first-listed prime mover, issue 8 finding 11), reused so the check and R5 share one
+    definition of the group."""
+    return arbiter_group(facts, run.config)
 
 
 def one_modification_per_group(run: Run) -> list[Violation]:
-    """At most one recommendation of an answer carries a modification in any muscle group
-    (back-side exercises are all "back"; others use their primary muscles' groups)."""
+    """At most one recommendation of an answer carries a modification in any muscle group,
+    each exercise counting against its primary group (back-side exercises are all "back")."""
 
     def check(
         _run: Run, _step: Step, answer: RecommendationResult
@@ -153,8 +159,7 @@ def one_modification_per_group(run: Run) -> list[Violation]:
             facts = _facts(run, rec.exercise)
             if rec.modification is None or facts is None:
                 continue
-            for group in _groups(run, facts):
-                holders.setdefault(group, []).append(rec.exercise)
+            holders.setdefault(_group(run, facts), []).append(rec.exercise)
         for group, slugs in sorted(holders.items()):
             if len(slugs) > 1:
                 yield None, f"{len(slugs)} modifications at once in {group}: {', '.join(slugs)}"
@@ -370,15 +375,18 @@ class _Exposure:
     level: tuple[int, float]
     total: int
     met: bool
+    clean: bool
 
 
 def _exposures(request: RecommendationRequest, slug: str) -> list[_Exposure]:
+    """Spec 6's performance key per exposure: the level is (ladder rung, load - assistance) of
+    the heaviest work set, the total counts the reps done at that level (R8: a set with broken
+    form is not counted, and an exposure with one never makes progress)."""
     out = []
     for session in request.history:
         work = [s for s in session.sets if s.exercise == slug and not s.is_warmup]
         if not work:
             continue
-        first = work[0]
         met = all(
             s.form_ok
             and s.reps
@@ -389,15 +397,27 @@ def _exposures(request: RecommendationRequest, slug: str) -> list[_Exposure]:
             )
             for s in work
         )
-        level = (first.ladder_step or 0, first.load - first.assistance)
-        out.append(_Exposure(level, sum(s.reps for s in work), met))
+        level = max((s.ladder_step or 0, s.load - s.assistance) for s in work)
+        total = sum(
+            s.reps
+            for s in work
+            if s.form_ok and (s.ladder_step or 0, s.load - s.assistance) == level
+        )
+        out.append(_Exposure(level, total, met, all(s.form_ok for s in work)))
     return out
 
 
 def _progress_flags(exposures: list[tuple[bool, _Exposure]]) -> list[bool]:
     """Per exposure, whether it beat the best performance key so far (spec 6): a higher level
     (rung, load) with every target met, or more total reps at the best's level. A deload or
-    reset session (flagged True) starts a new block, so the best restarts after it."""
+    reset session (flagged True) starts a new block, so the best restarts after it.
+
+    Where the spec leaves room, the reading is the one a coach (and the engine) uses: a set
+    logged with broken form never counts as a success (R8), so such an exposure neither
+    progresses nor becomes the best; the first exposure of a block has no key to beat, so like
+    any new level it progresses only with its targets met, and it is the block's baseline
+    either way; a heavier level, once lifted, is the reference its later reps are compared
+    with (30 → 31 → 32 reps at a new load is progress although the targets were missed)."""
     flags = []
     best: _Exposure | None = None
     for restart, e in exposures:
@@ -405,15 +425,27 @@ def _progress_flags(exposures: list[tuple[bool, _Exposure]]) -> list[bool]:
             best = None
             flags.append(False)
             continue
-        beats = (
-            best is None
-            or (e.met and e.level > best.level)
-            or (e.level == best.level and e.total > best.total)
-        )
+        if not e.clean:
+            flags.append(False)
+            continue
+        if best is None or e.level > best.level:
+            flags.append(e.met)
+            best = e
+            continue
+        beats = e.level == best.level and e.total > best.total
         if beats:
             best = e
         flags.append(beats)
     return flags
+
+
+def _blamed_elsewhere(answer: RecommendationResult, slug: str) -> bool:
+    """A group deload triggered by another exercise's stall repeats that stall's reason on every
+    member ("the chest group deloads together"): the stall is not declared on `slug`."""
+    return any(
+        d.trigger_exercise not in (None, slug) and any(s.exercise == slug for s in d.snapshots)
+        for d in answer.plan.state.deloads
+    )
 
 
 def _deload_dates(run: Run) -> set[tuple[date, str]]:
@@ -429,7 +461,8 @@ def rising_reps_not_stall(run: Run) -> list[Violation]:
     """A newly declared STALL_DETECTED (absent from the previous answer for that exercise) is
     wrong when one of the last 3 exposures beat the best performance
     key so far: 30 → 31 → 32 total reps at one load is progress. Deload and reset sessions are
-    left out and restart the best."""
+    left out and restart the best. A group deload another exercise's stall triggered quotes
+    that stall on every member; it is not a stall declared on the member."""
     window = run.config.stall.stall_exposures
     skipped = _deload_dates(run)
     found: list[Violation] = []
@@ -440,6 +473,8 @@ def rising_reps_not_stall(run: Run) -> list[Violation]:
                 continue
             before = previous.for_exercise(rec.exercise) if previous is not None else None
             if before is not None and ReasonCode.STALL_DETECTED in before.reason_codes:
+                continue
+            if rec.action is Action.DELOAD and _blamed_elsewhere(step.answer, rec.exercise):
                 continue
             dated = [
                 s.date
