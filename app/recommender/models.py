@@ -279,6 +279,16 @@ class LevelSuggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class DeloadSnapshot:
+    exercise: Slug
+    load: float
+    assistance: float
+    sets: int
+    reps: RepList
+    rep_floor: int
+
+
+@dataclass(frozen=True, slots=True)
 class ExerciseState:
     exercise: Slug
     lp_failures: int = 0
@@ -301,6 +311,10 @@ class ExerciseState:
     ramp_until: date | None = None
     # The e1RM trend restarts at a reset: only estimates from this date on count.
     trend_from: date | None = None
+    # The pre-deload working load of the current deload chain, kept until a working exposure
+    # is back at it: a deload that follows starts from it (deloads never compound), and after
+    # the reset RPE autoregulation may climb straight back to it (issue 8).
+    deload_base: DeloadSnapshot | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,16 +331,6 @@ class ActiveModification:
     added_exercise: Slug | None = None
     baseline_e1rm: float | None = None
     trigger: ReasonCode = ReasonCode.STALL_DETECTED
-
-
-@dataclass(frozen=True, slots=True)
-class DeloadSnapshot:
-    exercise: Slug
-    load: float
-    assistance: float
-    sets: int
-    reps: RepList
-    rep_floor: int
 
 
 @dataclass(frozen=True, slots=True)

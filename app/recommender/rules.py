@@ -465,14 +465,17 @@ def double_progression(
     return Decision(Action.REPEAT, repeated, tuple(reasons))
 
 
-def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early exit
-    exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext
+def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its own early exit
+    exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext, climb_to: float | None = None
 ) -> Decision | None:
     """RPE autoregulation (RTS): when the logged RPE misses the target by >= 1, re-derive the
     load from the set's e1RM at the target reps and RPE, clamped to [-10 %, +7.5 %]; a logged
     RPE <= 6 earns at most one loadable step. The target is the sent one, else the default of
     `prescribed_rpe` (8 when RPE/RIR is logged). A final set meant to go to failure (AMRAP or
     `to_failure`) is not an overshoot. The action is `RPE_ADJUST`: the load changed.
+
+    `climb_to` (after a reset: the pre-deload working load) lets a set logged too easy climb
+    back without the +7.5 % clamp or the one-step limit, never past `climb_to` (`_climb_back`).
     """
     if ctx.beginner or exposure.last_rpe is None or facts.ladder:
         return None
@@ -496,6 +499,10 @@ def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early e
         bodyweight_part = ctx.profile.bodyweight * facts.bodyweight_factor
     load = exposure.load
     grid = ctx.grids.for_exercise(facts)
+    if climb_to is not None and delta > 0 and climb_to > load + _EPS:
+        climbed = _climb_back(exposure, grid, ctx, climb_to, target_rpe, bodyweight_part)
+        if climbed is not None:
+            return climbed
     if exposure.last_rpe <= rpe_cfg.single_step_max_rpe and delta > 0:
         # Below RPE 6.5 the chart gives no estimate: a very easy set earns one step, no more.
         step = grid.above(load)
@@ -539,6 +546,55 @@ def rpe_autoregulation(  # noqa: PLR0911 - each missing input is its own early e
         f"{ctx.prescription(prescription)}."
     )
     return Decision(Action.RPE_ADJUST, prescription, (Reason(code, message, (text.RTS,)),))
+
+
+def _climb_back(
+    exposure: Exposure,
+    grid: LoadGrid,
+    ctx: RuleContext,
+    climb_to: float,
+    target_rpe: float,
+    bodyweight_part: float,
+) -> Decision | None:
+    """After a reset (issue 8): the reset is 90 % of the pre-deload load at the rep floor, so a
+    lifter logging it well under the target is not weaker, only fresher. The next load is the
+    e1RM's load at the target reps and RPE without the +7.5 % clamp, capped at the pre-deload
+    load; below RPE 6.5 the chart gives no e1RM, and the pre-deload load itself is next: the
+    lifter worked there before the deload, at no fewer reps than the rep floor asks now."""
+    rpe_cfg = ctx.cfg.rpe
+    last = exposure.sets[-1]
+    load = exposure.load
+    assert exposure.last_rpe is not None  # noqa: S101 - checked by rpe_autoregulation
+    cap = grid.floor_or_min(climb_to)
+    e1rm = set_e1rm(last.load + bodyweight_part, last.reps, exposure.last_rpe, rpe_cfg)
+    target_reps = last.target_reps if last.target_reps is not None else exposure.top_target
+    pct = rts_percentage(target_reps, target_rpe, rpe_cfg)
+    if e1rm is not None and pct is not None:
+        raw = e1rm * pct - bodyweight_part
+        new = min(grid.floor_or_min(raw), cap)
+        how = (
+            f"e1RM {num(last.load + bodyweight_part)} / "
+            f"{num(rts_percentage(last.reps, exposure.last_rpe, rpe_cfg) or 0)} = {num(e1rm)}, "
+            f"and {text.plural(target_reps, 'rep')} at RPE {num(target_rpe)} is "
+            f"{num(pct * 100)} % of it = {num(raw)}, capped at the pre-deload {ctx.qty(cap)}"
+        )
+    else:
+        new = cap
+        how = "too easy for an e1RM, so straight back to the pre-deload load"
+    if new <= load + _EPS:
+        return None
+    prescription = targets_prescription(exposure.targets, load=new, target_rpe=target_rpe)
+    message = (
+        f"After the reset the last set was {text.plural(last.reps, 'rep')} at RPE "
+        f"{num(exposure.last_rpe)} against a target of RPE {num(target_rpe)}: {how}; the "
+        f"climb back skips the usual +{num(rpe_cfg.clamp_up_pct * 100)} % limit, so "
+        f"{ctx.qty(load)} → {ctx.qty(new)}: next {ctx.prescription(prescription)}."
+    )
+    return Decision(
+        Action.RPE_ADJUST,
+        prescription,
+        (Reason(ReasonCode.RPE_ADJUST_UP, message, (text.RTS, text.RP_LANDMARKS)),),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
