@@ -1,6 +1,7 @@
 """The recommender's entry point: replay the history into state, then decide each exercise."""
 
 import math
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import replace
@@ -67,6 +68,7 @@ from app.recommender.rules import (
     double_progression,
     high_effort_warning,
     linear_progression,
+    prescribed_rpe,
     pull_up_ladder,
     reset_after_deload,
     rpe_autoregulation,
@@ -128,6 +130,7 @@ class _Ex:
         "completed_reps",
         "completed_rung",
         "deferred_by",
+        "deload_base",
         "group",
         "lp_deloads",
         "lp_failures",
@@ -170,6 +173,7 @@ class _Ex:
         self.ramp_sets: int | None = s.ramp_sets
         self.ramp_until: date | None = s.ramp_until
         self.trend_from: date | None = s.trend_from
+        self.deload_base: DeloadSnapshot | None = s.deload_base
 
     def clear_flags(self) -> None:
         self.stall_opened = False
@@ -185,6 +189,17 @@ class _Ex:
             e.set_count >= self.ramp_sets or self.ramp_until is None or e.date > self.ramp_until
         ):
             self.ramp_sets = self.ramp_until = None
+
+    def close_chain(self, e: Exposure) -> None:
+        """The deload chain ends when a working exposure is back at the pre-deload level: a
+        heavier load, or the same load with the pre-deload reps."""
+        base = self.deload_base
+        if base is not None:
+            level, before = e.load - e.assistance, base.load - base.assistance
+            if level > before + 1e-6 or (
+                level > before - 1e-6 and e.total_reps >= sum(base.reps[: e.set_count])
+            ):
+                self.deload_base = None
 
     def rotated_at(self, day: date) -> bool:
         return self.rotate_to is not None and self.rotated_on == day
@@ -276,6 +291,7 @@ class _Ex:
             ramp_sets=self.ramp_sets,
             ramp_until=self.ramp_until,
             trend_from=self.trend_from,
+            deload_base=self.deload_base,
         )
 
 
@@ -297,7 +313,7 @@ class _Engine:
         self.feedback = FeedbackBook(request.feedback, cfg)
         self.plan = request.plan
         self.plan_weekly = plan_volume(self.plan, self.catalog, cfg) if self.plan else None
-        self.routine = routine_exercises(self.plan, self.history, self.today, cfg)
+        self.routine = routine_exercises(self.plan, self.history, self.dates, self.today, cfg)
         self.beginner = self.profile.experience is Experience.BEGINNER
         saved = request.state or EngineState()
         self.as_of = saved.as_of
@@ -313,6 +329,10 @@ class _Engine:
         self.balance_step_on = saved.balance_step_on
         self.last: dict[str, Exposure] = {}
         self.weekly_cache: dict[date, WeeklyVolume] = {}
+        # While the replay repeats the decisions of a past planned day (`_plan_day`), only the
+        # sessions before that day are visible to the windows, as they were when it was planned.
+        self.horizon: date | None = None
+        self.planned_weekly: dict[date, WeeklyVolume] = {}
         self.plan_reasons: list[Reason] = []
         self.plan_warnings: list[Caution] = []
 
@@ -329,13 +349,22 @@ class _Engine:
     # -----------------------------------------------------------------------------------------
     # context as of a date
 
+    def visible_dates(self) -> list[date]:
+        """Exposure dates the windows may see: all of them, or those before the horizon."""
+        if self.horizon is None:
+            return self.dates
+        return self.dates[: bisect_left(self.dates, self.horizon)]
+
     def weekly(self, on: date) -> WeeklyVolume:
         if self.plan_weekly is not None:
             return self.plan_weekly
-        found = self.weekly_cache.get(on)
+        cache = self.weekly_cache if self.horizon is None else self.planned_weekly
+        found = cache.get(on)
         if found is None:
-            found = history_volume(self.history.ordered, self.dates, on, self.catalog, self.cfg)
-            self.weekly_cache[on] = found
+            found = history_volume(
+                self.history.ordered, self.visible_dates(), on, self.catalog, self.cfg
+            )
+            cache[on] = found
         return found
 
     def flags(self, group: str, on: date) -> tuple[str, ...]:
@@ -344,7 +373,7 @@ class _Engine:
     def frequency(self, slug: str, on: date) -> int:
         if self.plan is not None:
             return sum(e.times_per_week for e in self.plan.entries if e.exercise == slug) or 1
-        start, end = window_bounds(on, self.cfg.volume.window_days, self.dates, self.cfg)
+        start, end = window_bounds(on, self.cfg.volume.window_days, self.visible_dates(), self.cfg)
         dates = [e.date for e in self.history.by_exercise.get(slug, ())]
         return max(1, bisect_left(dates, end) - bisect_left(dates, start))
 
@@ -385,6 +414,17 @@ class _Engine:
     # replay
 
     def replay(self) -> None:
+        """Replay every exposure after the echoed state's `as_of` in order, repeating each
+        planned day's decisions first (`_plan_day`).
+
+        A session of day d was answered by a request planned for the next training day, so its
+        exposures are judged with the routine as it stood then; that makes the state replayed
+        from the sets alone equal to the state a client echoes back (finding 6 of issue 8)."""
+        request_routine = self.routine
+        days = sorted(set(self.dates))
+        # The day each session's answer was planned for: the next session, or today.
+        next_day = dict(zip(days, [*days[1:], self.today], strict=False))
+        planned_day: date | None = None
         for e in self.history.ordered:
             st = self.ex[e.exercise]
             qualifying = e.e1rm
@@ -394,6 +434,10 @@ class _Engine:
                     st.points.append((e.date, qualifying))
                 self.last[e.exercise] = e
                 continue
+            if e.date != planned_day:
+                planned_day = e.date
+                self._plan_day(e.date)
+                self.routine = self._planned_routine(next_day[e.date])
             st.clear_flags()
             facts = self.catalog.get(e.exercise)
             if qualifying is not None:
@@ -405,6 +449,11 @@ class _Engine:
                 self._replay_intermediate(st, facts, e)
             if qualifying is not None:
                 st.best_e1rm = max(st.best_e1rm or 0.0, qualifying)
+        self.routine = request_routine
+
+    def _planned_routine(self, day: date) -> tuple[str, ...]:
+        """The routine as it stood when the session of `day` was planned."""
+        return routine_exercises(self.plan, self.history, self.dates, day, self.cfg, planned=True)
 
     def _replay_beginner(self, st: _Ex, facts: ExerciseFacts, e: Exposure) -> None:
         """Linear progression counters: consecutive failures, and deloads at the limit (GZCLP:
@@ -443,6 +492,7 @@ class _Engine:
         progress = st.is_progress(e, self.cfg.stall.e1rm_progress_min_pct)
         st.note_completion(e)
         in_window = False
+        self._lapse_unfollowed(group, e)
         active = self.active.get(group)
         if active is not None and active.exercise == e.exercise:
             evaluated = active.exposures_evaluated + 1
@@ -488,6 +538,37 @@ class _Engine:
             return
         if stalled:
             self._arbitrate(st, facts, e, e.date, flags, regression)
+
+    def _lapse_unfollowed(self, group: str, e: Exposure) -> None:
+        """An added set or exercise the lifter did not take up lapses, rather than holding the
+        group's one modification slot (R5) for ever: a later session trains the group without
+        the added exercise, or the exercise given a balance set comes back without it. A lapsed
+        balance step frees the week's step, so the balance fix can be offered again."""
+        active = self.active.get(group)
+        if active is None or active.kind is not ModificationKind.ADD_SETS:
+            return
+        added = active.added_exercise
+        if added is not None:
+            if e.exercise == added or e.date <= active.started_on:
+                return
+            if any(x.exercise == added for x in self.history.sessions[e.session_index][1]):
+                return
+            done = self.last.get(added)
+            if done is not None and done.date >= active.started_on:
+                return
+        elif (
+            active.trigger is not ReasonCode.BALANCE_DEFICIT
+            or e.exercise != active.exercise
+            or e.set_count >= active.prescription.sets
+        ):
+            # A stall's added set is judged by its evaluation window whatever was logged.
+            return
+        del self.active[group]
+        if (
+            active.trigger is ReasonCode.BALANCE_DEFICIT
+            and self.balance_step_on == active.started_on
+        ):
+            self.balance_step_on = None
 
     def _arbitrate(
         self,
@@ -589,7 +670,8 @@ class _Engine:
         trigger: str | None = None,
     ) -> None:
         """Open a deload week for the group. Every member's snapshot is its pre-deload working
-        load (`_pre_deload_base`), never the latest exposure, so deloads do not compound."""
+        load (`_pre_deload_base`), never a deload or reset load, so deloads do not compound: a
+        deload soon after a reset (red flags that persist) starts from the chain's base."""
         if flags:
             detail = (
                 f"{detail}; recovery red flags: {', '.join(flags)}"
@@ -597,14 +679,7 @@ class _Engine:
                 else (f"recovery red flags: {', '.join(flags)}")
             )
         snapshots = tuple(
-            DeloadSnapshot(
-                exercise=slug,
-                load=e.load,
-                assistance=e.assistance,
-                sets=e.set_count,
-                reps=e.targets,
-                rep_floor=e.rep_range[0],
-            )
+            self._snapshot(slug, e)
             for slug in self.last
             if self.ex[slug].group == group and (e := self._pre_deload_base(slug, on)) is not None
         )
@@ -625,11 +700,33 @@ class _Engine:
                 st.tried.clear()
                 st.best_rung = st.best_load = st.best_reps = None
 
+    def _snapshot(self, slug: str, e: Exposure) -> DeloadSnapshot:
+        """The member's pre-deload snapshot; while a deload chain is open (the lifter has not
+        been back at its base since the last deload) the chain's heavier base is kept, with
+        the larger set count, and it stays the exercise's base until a working exposure is
+        back at it (`_Ex.end_ramp`)."""
+        fresh = DeloadSnapshot(
+            exercise=slug,
+            load=e.load,
+            assistance=e.assistance,
+            sets=e.set_count,
+            reps=e.targets,
+            rep_floor=e.rep_range[0],
+        )
+        st = self.ex[slug]
+        chain = st.deload_base
+        if chain is not None and chain.load - chain.assistance > fresh.load - fresh.assistance:
+            fresh = replace(chain, sets=max(chain.sets, fresh.sets))
+        st.deload_base = fresh
+        return fresh
+
     def _pre_deload_base(self, slug: str, on: date) -> Exposure | None:
         """The pre-deload working load: the heaviest exposure with its targets met (the latest
         of equals) within `deload.base_lookback_days` before `on`, else the heaviest one, else
-        the latest. Deload-week and reset loads are lighter, so they never become the base and
-        a deload soon after a reset starts from the same pre-deload load (issue 8)."""
+        the latest; the latest exposure wins when it is heavier (the load the lifter works at
+        when the deload opens, even with a rep missed: issue 8). Deload-week and reset loads are
+        lighter, so they never become the base; a deload during the climb back after a reset
+        keeps the chain's base (`_snapshot`)."""
         latest = self._latest(slug, on)
         if latest is None:
             return None
@@ -643,7 +740,7 @@ class _Engine:
         for x in pool[1:]:
             if x.level >= best.level:
                 best = x
-        return best
+        return latest if latest.level > best.level else best
 
     def _latest(self, slug: str, on: date) -> Exposure | None:
         """The exercise's last exposure on or before `on`, same-day sessions included."""
@@ -654,7 +751,11 @@ class _Engine:
     def _in_deload(self, st: _Ex, e: Exposure) -> bool:
         """Deload-week and reset exposures do not count toward progress or stalls."""
         dl = self.deloads.get(st.group)
-        if dl is None or e.date <= dl.triggered_on:
+        if dl is None:
+            st.close_chain(e)
+            return False
+        if e.date <= dl.triggered_on:
+            # The day the deload opened: the chain's base was just taken, it stays open.
             return False
         if dl.started_on is None:
             dl = replace(dl, started_on=e.date)
@@ -681,6 +782,7 @@ class _Engine:
                 st.ramp_sets = snap.sets
                 st.ramp_until = e.date + timedelta(days=self.cfg.deload.ramp_days)
             return True
+        st.close_chain(e)
         return False
 
     # -----------------------------------------------------------------------------------------
@@ -696,6 +798,27 @@ class _Engine:
             return "deload"
         return "reset"
 
+    def _plan_day(self, day: date) -> None:
+        """Repeat the group-level decisions the engine took when it planned the session of
+        `day` (finding 6 of issue 8): a forced balance step, an arbitration at the planned
+        day, a deload opened on red flags. They are not in the sets the lifter logged, so
+        without this a history replayed without the echoed `state` would differ from one
+        continued with it. Only what was visible then is seen: the sessions before `day`;
+        that day's reasons and transient flags belonged to that day's answer and are dropped.
+        Beginners take no group-level decisions (R3), so there is nothing to repeat."""
+        if self.beginner:
+            return
+        today, routine = self.today, self.routine
+        reasons, warnings = len(self.plan_reasons), len(self.plan_warnings)
+        self.today, self.horizon = day, day
+        self.routine = self._planned_routine(day)
+        self.decide_groups()
+        for st in self.ex.values():
+            st.clear_flags()
+        del self.plan_reasons[reasons:]
+        del self.plan_warnings[warnings:]
+        self.today, self.routine, self.horizon = today, routine, None
+
     def decide_groups(self) -> set[str]:
         """Today's group-level overrides; returns the groups above MRV."""
         above_mrv: set[str] = set()
@@ -703,12 +826,15 @@ class _Engine:
         if self.beginner:
             self._balance(weekly, above_mrv)
             return above_mrv
-        groups = sorted({st.group for st in self.ex.values()})
+        # Only exercises already trained take part (at a replayed planned day, later ones
+        # have not been seen yet).
+        seen = [st for st in self.ex.values() if st.slug in self.last]
+        groups = sorted({st.group for st in seen})
         for group in groups:
             if self.deload_phase(group) is not None:
                 continue
             flags = self.flags(group, self.today)
-            members = [st for st in self.ex.values() if st.group == group]
+            members = [st for st in seen if st.group == group]
             if flags:
                 found = next(
                     ((st, r) for st in members if (r := self.regression(st)) is not None), None
@@ -897,7 +1023,9 @@ class _Engine:
             return float(
                 sum(e.sets * e.times_per_week for e in self.plan.entries if e.exercise == slug)
             )
-        start, end = window_bounds(self.today, self.cfg.volume.window_days, self.dates, self.cfg)
+        start, end = window_bounds(
+            self.today, self.cfg.volume.window_days, self.visible_dates(), self.cfg
+        )
         return float(
             sum(
                 e.set_count for e in self.history.by_exercise.get(slug, ()) if start <= e.date < end
@@ -981,10 +1109,25 @@ class _Engine:
                 changed = pull_up_scheme(self.history.by_exercise[e.exercise], facts, self.ctx)
                 return changed or pull_up_ladder(e, facts, self.ctx)
             return bodyweight_reps(e, facts, self.ctx)
-        adjusted = rpe_autoregulation(e, facts, self.ctx)
+        base = self._climb_base(st)
+        climb_to = base.load if base is not None and base.load > 0 else None
+        adjusted = rpe_autoregulation(e, facts, self.ctx, climb_to=climb_to)
         if adjusted is not None:
             return adjusted
         return double_progression(e, facts, self.ctx)
+
+    def _climb_base(self, st: _Ex) -> DeloadSnapshot | None:
+        """Within `deload.ramp_days` of the reset, and until the lifter is back at it, the
+        pre-deload snapshot the work may climb straight back to (issue 8)."""
+        base, reset_on = st.deload_base, st.trend_from
+        if base is None or reset_on is None:
+            return None
+        dl = self.deloads.get(st.group)
+        if dl is not None and (reset_on <= dl.triggered_on or st.slug not in dl.reset_done):
+            return None
+        if self.today > reset_on + timedelta(days=self.cfg.deload.ramp_days):
+            return None
+        return base
 
     def _routine_step(self, facts: ExerciseFacts, e: Exposure, st: _Ex) -> Decision:
         """A beginner's routine engine (R3): GZCLP's tiers and stages, else linear progression
@@ -1154,12 +1297,14 @@ class _Engine:
 
     def _ramp_back(self, st: _Ex, decision: Decision) -> Decision:
         """After a reset, sets climb back to the pre-deload count (`deload.ramp_sets_per_exposure`
-        a session, within `deload.ramp_days`) while the load follows its normal progression."""
+        a session, within `deload.ramp_days`) while the load follows its normal progression;
+        reps climb back first (`_reps_back`)."""
+        if decision.action not in (Action.DP_STEP, Action.REPEAT, Action.RPE_ADJUST):
+            return decision
+        decision = self._reps_back(st, decision)
         if st.ramp_sets is None or st.ramp_until is None or self.today > st.ramp_until:
             return decision
         p = decision.prescription
-        if decision.action not in (Action.DP_STEP, Action.REPEAT, Action.RPE_ADJUST):
-            return decision
         if p.sets >= st.ramp_sets:
             return decision
         sets = min(st.ramp_sets, p.sets + self.cfg.deload.ramp_sets_per_exposure)
@@ -1179,12 +1324,55 @@ class _Engine:
             f"pre-deload {st.ramp_sets}; next {self.ctx.prescription(grown)}.",
             (text.RP_LANDMARKS,),
         )
-        # The progression's own reason quotes the prescription: quote the grown one.
+        # The progression's own reason quotes the prescription: quote the grown one, and its
+        # conclusion's scheme ("restart at 3x5") gets the grown set count.
         before, after = self.ctx.prescription(p), self.ctx.prescription(grown)
-        reasons = tuple(
-            replace(r, message=r.message.replace(before, after)) for r in decision.reasons
-        )
+        scheme = re.compile(rf"(?<![\w.]){p.sets}x(?=\d)")
+
+        def regrown(message: str) -> str:
+            head, sep, tail = message.replace(before, after).rpartition(": ")
+            return head + sep + scheme.sub(f"{sets}x", tail)
+
+        reasons = tuple(replace(r, message=regrown(r.message)) for r in decision.reasons)
         return replace(decision, prescription=grown, reasons=(*reasons, ramp))
+
+    def _reps_back(self, st: _Ex, decision: Decision) -> Decision:
+        """The reset is 90 % at the rep floor: once the next load is back at the pre-deload
+        level (the climb of `_climb_back`, or a bodyweight lift, whose reps are its load), a
+        session logged at least `rpe.autoregulation_threshold` under its target RPE goes back
+        to the pre-deload reps at once, instead of one rep a session (issue 8: no weeks at
+        RPE < 5 after a reset). The lifter did those reps at that load before the deload."""
+        base = self._climb_base(st)
+        e = self.last.get(st.slug)
+        p = decision.prescription
+        if base is None or e is None or e.last_rpe is None or p.rep_range is not None:
+            return decision
+        target = prescribed_rpe(e, self.ctx)
+        if target is None or target - e.last_rpe < self.cfg.rpe.autoregulation_threshold:
+            return decision
+        # The load climbs first (one session), then the reps: both at once overshot.
+        level = (p.load or 0.0) - (p.assistance or 0.0)
+        before = base.load - base.assistance - 1e-6
+        if level < before or e.load - e.assistance < before:
+            return decision
+        now = p.reps_per_set
+        if not base.reps or not now:
+            return decision
+        wanted = tuple(max(r, base.reps[min(i, len(base.reps) - 1)]) for i, r in enumerate(now))
+        if wanted == now:
+            return decision
+        uniform = all(r == wanted[0] for r in wanted)
+        grown = replace(
+            p, reps=wanted[0] if uniform else None, per_set_reps=None if uniform else wanted
+        )
+        reason = Reason(
+            ReasonCode.RESET_AFTER_DELOAD,
+            f"The last set after the reset was RPE {num(e.last_rpe)} against a target of RPE "
+            f"{num(target)}, at the pre-deload level: the reps go back to the pre-deload "
+            f"{text.reps_text(base.reps)} at once: next {self.ctx.prescription(grown)}.",
+            (text.RP_LANDMARKS,),
+        )
+        return replace(decision, prescription=grown, reasons=(reason,))
 
     def _mrv_cut(self, e: Exposure, group: str) -> Decision:
         """Above MRV recovery fails: cut the group's sets by 20 % (RP volume landmarks)."""

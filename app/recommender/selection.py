@@ -8,7 +8,7 @@ and `beginner_frequency_window_days`), or, with a plan, the plan's own schedule 
 that often (times per week x 2 weeks).
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
@@ -28,13 +28,26 @@ BACK_COMPOUND_PATTERNS = (
 
 
 def routine_exercises(
-    plan: Plan | None, history: History, today: date, cfg: RecommenderConfig
+    plan: Plan | None,
+    history: History,
+    dates: Sequence[date],
+    today: date,
+    cfg: RecommenderConfig,
+    *,
+    planned: bool = False,
 ) -> tuple[str, ...]:
-    """The current routine: the plan when given, else what was trained in the last 2 weeks."""
+    """The current routine: the plan when given, else what was trained in the last 2 weeks.
+
+    `dates` are the exposures' dates (sorted). With `planned`, sessions logged on `today`
+    itself are left out: that is the routine as it stood when the session of `today` was
+    planned, which the replay needs to repeat that day's decisions.
+    """
     if plan is not None:
         return tuple(dict.fromkeys(e.exercise for e in plan.entries))
     start = today - timedelta(days=cfg.selection.routine_window_days)
-    return tuple(dict.fromkeys(e.exercise for e in history.ordered if start < e.date <= today))
+    lo = bisect_right(dates, start)
+    hi = bisect_left(dates, today) if planned else bisect_right(dates, today)
+    return tuple(dict.fromkeys(e.exercise for e in history.ordered[lo:hi]))
 
 
 def _exposures_in_window(

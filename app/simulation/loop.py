@@ -273,12 +273,18 @@ class _Loop:
         scheduled |= {s.exercise for session in self.history for s in session.sets}
         for rec in answer.recommendations:
             if rec.action is Action.ROTATE_VARIATION:
-                target = rotation_target(answer.plan.state, rec.exercise)
+                # The answer names the replacement and how to start it; the echoed state's
+                # `rotate_to` is only a fallback for a rotation that names none.
+                if rec.replacement is not None:
+                    target: str | None = rec.replacement.exercise
+                    start = replace(rec, prescription=rec.replacement.prescription)
+                else:
+                    target, start = rotation_target(answer.plan.state, rec.exercise), rec
                 if target is not None and target != rec.exercise and target in self.catalog:
-                    self.pending[target] = rec
+                    self.pending[target] = start
                     for day in self.days:
                         day[:] = [
-                            Slot(target, rec.prescription) if s.exercise == rec.exercise else s
+                            Slot(target, start.prescription) if s.exercise == rec.exercise else s
                             for s in day
                             if s.exercise != target
                         ]
