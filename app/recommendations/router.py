@@ -28,19 +28,30 @@ async def recommend_next_session(request: Request, session: SessionDep) -> Recom
     """What to do next session for every exercise in the history (and plan), and why.
 
     Stateless: send the lifter's profile, equipment and recent sessions; nothing is stored.
-    Beginners follow their routine's linear progression; intermediate and advanced lifters get
+    Beginners follow their routine as published (StrongLifts, Starting Strength, the Basic
+    Beginner Routine, GZCLP's tiers and stages, PPL); intermediate and advanced lifters get
     double progression, stall detection and the article's four modifications applied one at a
     time per muscle group, with deloads, RPE autoregulation, volume landmarks and the back/front
-    balance check. Weekly volume counts the 7 days before the planned day (`today`), so last
-    week's same-weekday session counts. One change from spec v1: a beginner trains a back
-    compound "frequently" (R2) with at least 3 sessions in 14 days, as A/B routines such as
-    StrongLifts and Starting Strength do, instead of 2x/week. Every recommendation carries
-    reason codes with a message naming the numbers
-    and the sources it rests on; loads are always loadable with the given equipment.
+    balance check. Every recommendation carries reason codes with a message whose numbers are
+    those of its prescription, and the sources it rests on (each resolves at `/v1/sources`);
+    loads are always loadable with the given equipment. A rotation names the replacement
+    exercise and its starting load in `replacement`.
 
-    Send back `plan.state` from the previous answer to continue an episode exactly. Exercises
-    are knowledge-base slugs; an unknown slug, an impossible value, a date after `today` or more
-    than a year (or 5,000 sets) of history is a 422 naming the field.
+    Coaching defaults that depart from spec v1, each overridable in `config`: weekly volume
+    counts the 7 days before the planned day (`today`), so last week's same-weekday session
+    counts; a beginner trains a back compound "frequently" (R2) with at least 3 sessions in 14
+    days, as A/B routines do, instead of 2x/week; logged RPE or RIR without a target RPE is
+    autoregulated against RPE 8 (`RPE_ADJUST`); a volume change never takes an exercise past 6
+    sets a session, and the balance fix spreads sets over the back exercises with the fewest
+    weekly sets, then adds a pull, and never cuts pressing; deloads and resets start from the
+    pre-deload working load and climb back to it within 2-3 weeks.
+
+    `plan.state` is an optional shortcut: the engine rebuilds everything from the history,
+    including the decisions it took when it planned each logged session, so a client that logs
+    what was prescribed (targets, sets, `to_failure`, ladder step) and asks on the day it then
+    trains gets the same answer with or without it. Exercises are knowledge-base slugs; an
+    unknown slug, an impossible value, a date after `today` or more than a year (or 5,000 sets)
+    of history is a 422 naming the field.
     """
     body = await parse_json_body(request, NextSessionRequest)
     today = body.today or datetime.now(UTC).date()

@@ -269,8 +269,10 @@ class NextSessionRequest(StrictModel):
     config: ConfigOverrides | None = None
     state: EngineState | None = Field(
         default=None,
-        description="The `plan.state` of an earlier answer, sent back unchanged to continue "
-        "exactly where it left off; without it the engine rebuilds its state from the history.",
+        description="Optional shortcut: the `plan.state` of an earlier answer, sent back "
+        "unchanged, so only the sessions after its `as_of` are replayed. Without it the engine "
+        "rebuilds the same state from the history (the logged targets, sets, `to_failure` and "
+        "ladder steps).",
     )
 
     def check_dates(self, today: date) -> list[tuple[tuple[str | int, ...], str]]:
