@@ -7,7 +7,7 @@ internals, so they judge the engine from the outside the way a coach reading the
 """
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -15,6 +15,7 @@ from types import MappingProxyType
 from app.recommender import (
     Action,
     ExerciseFacts,
+    Experience,
     ModificationKind,
     Pattern,
     Prescription,
@@ -22,12 +23,15 @@ from app.recommender import (
     Recommendation,
     RecommendationRequest,
     RecommendationResult,
+    RoutineProfile,
+    Session,
+    SetLog,
     Side,
     Variant,
 )
 from app.recommender.engine import arbiter_group
 from app.recommender.loading import LoadGrids
-from app.simulation.loop import BODYWEIGHT_LOADINGS, Run, Step
+from app.simulation.loop import BODYWEIGHT_LOADINGS, PerformedExercise, Run, Step
 
 MAX_SETS_FROM_VOLUME = 6
 LOW_RPE = 5.0
@@ -286,48 +290,157 @@ def front_not_cut_by_back(run: Run) -> list[Violation]:
 # 6. Deloads do not compound
 
 
+def _work(sets: Sequence[SetLog], slug: str | None = None) -> list[SetLog]:
+    return [s for s in sets if not s.is_warmup and (slug is None or s.exercise == slug)]
+
+
+def _level(sets: Sequence[SetLog]) -> float:
+    """The load an exposure was trained at: its heaviest work set's load less assistance."""
+    return max((s.load - s.assistance for s in sets), default=0.0)
+
+
+def _gzclp_restart(run: Run, before: Sequence[SetLog], p: Prescription) -> str | None:
+    """The tier ("T1", "T2") when a GZCLP beginner's prescription `p` restarts the tier's cycle
+    after `before` (the lift's last exposure) ran its last stage: 10x1+ -> 5x3+, 3x6 -> 3x10.
+    That is GZCLP's published cycle, not a spec 7 deload or reset, and it is recognised from
+    the outside: the profile, the logged targets and the prescribed scheme (config.gzclp)."""
+    profile = run.archetype.profile
+    if (
+        profile.routine_profile is not RoutineProfile.GZCLP
+        or profile.experience is not Experience.BEGINNER
+    ):
+        return None
+    targets = {s.target_reps for s in before}
+    if len(targets) != 1:
+        return None
+    target = targets.pop()
+    g = run.config.gzclp
+    for tier, stages in (("T1", g.t1_stages), ("T2", g.t2_stages)):
+        first_sets, first_reps = stages[0]
+        if target == stages[-1][1] and p.reps_per_set == (first_reps,) * first_sets:
+            return tier
+    return None
+
+
+def _gzclp_restart_floor(run: Run, tier: str, history: Sequence[Session], slug: str) -> float:
+    """The lowest load GZCLP's own rule allows for a stage restart: T1 (10x1+ failed) 85 % of
+    the failed load rounded down onto the grid; T2 (3x6 failed) the last successful 3x10 load
+    in the log (the rule adds 7.5 kg / 15 lb to it; restarting below it would compound), or,
+    with no successful 3x10 logged, the T1 floor (the engine's documented fallback)."""
+    g = run.config.gzclp
+    exposures = [w for w in (_work(s.sets, slug) for s in history) if w]
+    facts = _facts(run, slug)
+    failed = _level(exposures[-1]) if exposures else 0.0
+    floor = (
+        _grids(run).for_exercise(facts).floor_or_min(failed * g.t1_reset_factor)
+        if facts is not None
+        else failed * g.t1_reset_factor
+    )
+    if tier == "T1":
+        return floor
+    sets, reps = g.t2_stages[0]
+    done = (
+        _level(w)
+        for w in reversed(exposures)
+        if len(w) >= sets and all(s.target_reps == reps and s.reps >= reps and s.form_ok for s in w)
+    )
+    return next(done, floor)
+
+
+class _Chains:
+    """Per exercise, from the sessions performed so far: the last working session and the open
+    deload chain's base (the working session before the chain's first DELOAD or RESET). A chain
+    lasts until a working session's load is back at or above its base's. A GZCLP stage restart
+    is the routine's own cycle, judged by its own rule: it opens no chain and counts as a
+    working session (the new cycle's first load)."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.working: dict[str, PerformedExercise] = {}
+        self.base: dict[str, PerformedExercise] = {}
+        self.last: dict[str, tuple[SetLog, ...]] = {}
+
+    def restarts(self, done: PerformedExercise) -> str | None:
+        return _gzclp_restart(self.run, self.last.get(done.exercise, ()), done.prescription)
+
+    def session(self, slug: str) -> PerformedExercise | None:
+        """The chain's base session, else the last working one."""
+        return self.base.get(slug, self.working.get(slug))
+
+    def reference(self, slug: str) -> float | None:
+        done = self.session(slug)
+        return _first_load(done) if done is not None else None
+
+    def log(self, done: PerformedExercise) -> None:
+        slug = done.exercise
+        if done.action in DELOAD_ACTIONS and self.restarts(done) is None:
+            if slug in self.working:
+                self.base.setdefault(slug, self.working[slug])
+        else:
+            self.working[slug] = done
+            base = self.base.get(slug)
+            if base is not None and _first_load(done) + _EPS >= _first_load(base):
+                del self.base[slug]
+        self.last[slug] = tuple(_work(done.sets))
+
+
+def _first_load(done: PerformedExercise) -> float:
+    return done.sets[0].load if done.sets else 0.0
+
+
 def no_compounding_deload(run: Run) -> list[Violation]:
     """A DELOAD or RESET load derives from the working load before the first deload of the
     chain: it is at least the grid floor of that load x the smallest deload factor (x the reset
     factor for a RESET). A chain lasts until a working (not deload or reset) session is back at
-    or above that load, so 157.5 → 125 → 100 within one chain is caught."""
+    or above that load, so 157.5 → 125 → 100 within one chain is caught.
+
+    A GZCLP beginner's stage restart (T1 10x1+ failed -> 5x3+, T2 3x6 failed -> 3x10) is the
+    routine's published cycle, not a spec 7 deload: a T2 restart at the last 3x10 load + 7.5 kg
+    sits far below the failed 3x6 load by design (95 -> 57.5 kg). It is judged by GZCLP's own
+    rule instead (`_gzclp_restart_floor`: T1 >= 85 % of the failed load on the grid, T2 >= the
+    last successful 3x10 load), which still catches a restart from an already-restarted load
+    or below the last 3x10, and it opens no chain (`_Chains`)."""
     grids = _grids(run)
     cfg = run.config
     deload_factor = min(cfg.deload.load_factor, cfg.linear.deload_factor)
     found: list[Violation] = []
-    working: dict[str, float] = {}  # last working load per exercise
-    base: dict[str, float] = {}  # the chain's pre-deload working load
+    chains = _Chains(run)
     for step in run.steps:
         for done in step.performed:
-            load = done.sets[0].load if done.sets else 0.0
-            if done.action in DELOAD_ACTIONS:
-                if done.exercise in working:
-                    base.setdefault(done.exercise, working[done.exercise])
-            else:
-                working[done.exercise] = load
-                if load + _EPS >= base.get(done.exercise, float("inf")):
-                    del base[done.exercise]
+            chains.log(done)
+        history = step.request.history
         for answer in _answers(step):
             for rec in answer.recommendations:
                 p = rec.prescription
                 facts = _facts(run, rec.exercise)
                 if rec.action not in DELOAD_ACTIONS or not p.load or facts is None:
                     continue
-                reference = base.get(rec.exercise, working.get(rec.exercise))
-                if reference is None:
-                    continue
-                factor = cfg.deload.reset_factor if rec.action is Action.RESET else deload_factor
-                bound = grids.for_exercise(facts).floor_or_min(reference * factor)
-                if p.load + _EPS < bound:
-                    found.append(
-                        Violation(
-                            "no_compounding_deload",
-                            step.today,
-                            rec.exercise,
-                            f"{rec.action.value} to {p.load} from a pre-deload working load of "
-                            f"{reference}: below {reference} x {factor} → {bound}",
-                        )
+                last = next(
+                    (w for w in (_work(s.sets, rec.exercise) for s in reversed(history)) if w), []
+                )
+                tier = _gzclp_restart(run, last, p)
+                if tier is not None:
+                    bound = _gzclp_restart_floor(run, tier, history, rec.exercise)
+                    rule = (
+                        "85 % of the failed load rounded down"
+                        if tier == "T1"
+                        else "the last successful 3x10 load"
                     )
+                    why = f"GZCLP {tier} restart to {p.load}: below {bound}, {rule}"
+                else:
+                    reference = chains.reference(rec.exercise)
+                    if reference is None:
+                        continue
+                    factor = (
+                        cfg.deload.reset_factor if rec.action is Action.RESET else deload_factor
+                    )
+                    bound = grids.for_exercise(facts).floor_or_min(reference * factor)
+                    why = (
+                        f"{rec.action.value} to {p.load} from a pre-deload working load of "
+                        f"{reference}: below {reference} x {factor} → {bound}"
+                    )
+                if p.load + _EPS < bound:
+                    found.append(Violation("no_compounding_deload", step.today, rec.exercise, why))
     return _dedup(found)
 
 
@@ -335,34 +448,85 @@ def no_compounding_deload(run: Run) -> list[Violation]:
 # 7. After a reset the work ramps back up
 
 
+def _key(sets: Sequence[SetLog]) -> tuple[float, int]:
+    """An exposure's performance: its level (load less assistance) and the most reps done at
+    it, so a bodyweight lift (level 0 throughout) is back once its reps are."""
+    level = _level(sets)
+    reps = (s.reps for s in sets if abs(s.load - s.assistance - level) < _EPS)
+    return round(level, 3), max(reps, default=0)
+
+
+def _climbs(window: Sequence[PerformedExercise], before: PerformedExercise | None) -> bool:
+    """Every session of the window is heavier than the exercise's session before it: a linear
+    progression climb."""
+    previous = _level(before.sets) if before is not None else None
+    for done in window:
+        level = _level(done.sets)
+        if previous is None or level <= previous + _EPS:
+            return False
+        previous = level
+    return bool(window)
+
+
 def reset_ramps_back(run: Run) -> list[Violation]:
     """In each of the 3 weeks after a RESET session, an exercise still trained (outside a new
-    deload week) reaches at least RPE 5 (the simulated lifter's true RPE) on some set."""
+    deload week) reaches at least RPE 5 (the simulated lifter's true RPE) on some set.
+
+    Two precise exemptions, both about a ramp that is happening rather than missing:
+    - The ramp is complete once a session after the reset (not a deload) was trained at or
+      above the pre-deload performance (the chain's base session, `_Chains`: its load, and at
+      that load its reps, which is what a bodyweight lift ramps) with a set at RPE >= 5; later
+      weeks are not judged, since a lighter week after that is ordinary RPE autoregulation (a
+      set logged at RPE 9 against a target of 8 cuts the next load), not a reset that never
+      ramped back.
+    - After a GZCLP stage restart (3x6 failed -> 3x10 at the last 3x10 load + 7.5 kg, far below
+      the failed load by design) a week in which every session's load rose over the session
+      before is GZCLP's own ramp: its linear climb of +5 kg a session is how the lift returns.
+      A restart week that does not climb is still judged by RPE."""
     found: list[Violation] = []
     performed = [(step.session.date, done) for step in run.steps for done in step.performed]
-    for reset_day, reset in performed:
-        if reset.action is not Action.RESET:
+    chains = _Chains(run)
+    bases: dict[int, tuple[PerformedExercise | None, str | None]] = {}
+    for i, (_, done) in enumerate(performed):
+        if done.action is Action.RESET:
+            bases[i] = (chains.session(done.exercise), chains.restarts(done))
+        chains.log(done)
+    for i, (reset_day, reset) in enumerate(performed):
+        if i not in bases:
             continue
+        pre, tier = bases[i]
+        later = [
+            (day, d)
+            for day, d in performed[i + 1 :]
+            if d.exercise == reset.exercise and d.action is not Action.DELOAD
+        ]
         for week in range(1, RAMP_WEEKS + 1):
             start = reset_day + timedelta(days=7 * week)
-            window = [
-                d
-                for day, d in performed
-                if d.exercise == reset.exercise
-                and start <= day < start + timedelta(days=7)
-                and d.action is not Action.DELOAD
-            ]
+            ramped = pre is not None and any(
+                day < start
+                and _key(d.sets) >= _key(pre.sets)
+                and max(d.true_rpe, default=0.0) >= LOW_RPE
+                for day, d in later
+            )
+            if ramped:
+                break
+            window = [d for day, d in later if start <= day < start + timedelta(days=7)]
             rpes = [r for d in window for r in d.true_rpe]
-            if rpes and max(rpes) < LOW_RPE:
-                found.append(
-                    Violation(
-                        "reset_ramps_back",
-                        start,
-                        reset.exercise,
-                        f"week {week} after the reset on {reset_day}: best set RPE "
-                        f"{max(rpes):.1f} < {LOW_RPE:g}",
-                    )
+            if not rpes or max(rpes) >= LOW_RPE:
+                continue
+            if tier is not None:
+                prior = [d for day, d in [(reset_day, reset), *later] if day < start]
+                if _climbs(window, prior[-1]):
+                    continue
+            found.append(
+                Violation(
+                    "reset_ramps_back",
+                    start,
+                    reset.exercise,
+                    f"week {week} after the reset on {reset_day}: best set RPE "
+                    f"{max(rpes):.1f} < {LOW_RPE:g}",
                 )
+            )
     return _dedup(found)
 
 
