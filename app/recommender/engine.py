@@ -1,7 +1,6 @@
 """The recommender's entry point: replay the history into state, then decide each exercise."""
 
 import math
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import replace
@@ -44,13 +43,10 @@ from app.recommender.models import (
     Replacement,
 )
 from app.recommender.modifications import (
-    PULL_PATTERNS,
     ArbiterInputs,
     Candidate,
-    added_prescription,
     choose_modification,
     describe_modification,
-    pick_added_exercise,
 )
 from app.recommender.routines import (
     gzclp_progression,
@@ -61,6 +57,7 @@ from app.recommender.routines import (
 )
 from app.recommender.rpe import trend_pct_per_week
 from app.recommender.rules import (
+    Climb,
     Decision,
     RuleContext,
     bodyweight_reps,
@@ -68,7 +65,6 @@ from app.recommender.rules import (
     double_progression,
     high_effort_warning,
     linear_progression,
-    prescribed_rpe,
     pull_up_ladder,
     reset_after_deload,
     rpe_autoregulation,
@@ -76,7 +72,18 @@ from app.recommender.rules import (
     targets_prescription,
 )
 from app.recommender.selection import level_suggestion, routine_exercises, selection_checks
-from app.recommender.substitution import choose_substitute, scale_for, starting_prescription
+from app.recommender.substitution import (
+    EXTERNAL,
+    PULL_PATTERNS,
+    addition_prescription,
+    choose_added_pull,
+    choose_substitute,
+    exposure_e1rm,
+    load_scale,
+    related_source,
+    scale_for,
+    starting_prescription,
+)
 from app.recommender.text import num
 from app.recommender.volume import (
     Catalog,
@@ -874,7 +881,7 @@ class _Engine:
         With 3+ back exercises the set goes to the pull or back accessory with the fewest
         weekly sets (then fewest sets in a session, top-five rank, routine order), never past
         `max_sets_per_exercise_session`; with fewer, or when all are capped, a new pull is
-        added with a starting load (`added_prescription`), and when all are capped trimming
+        added with a starting load (`addition_prescription`), and when all are capped trimming
         one pressing set is suggested in the plan's warnings, never applied."""
         ratio_sets, ratio_reps = weekly.ratio_sets(), weekly.ratio_reps()
         deficit = (ratio_sets is not None and ratio_sets < 1.0) or (
@@ -933,10 +940,9 @@ class _Engine:
                 trigger=ReasonCode.BALANCE_DEFICIT,
             )
         else:
-            added = pick_added_exercise(weekly, self.routine, self.ctx)
+            added = choose_added_pull(self.catalog, weekly, self.routine)
             if added is None:
                 return
-            related = self._related_exposure(added)
             self.active[BACK_GROUP] = ActiveModification(
                 group=BACK_GROUP,
                 exercise=added.slug,
@@ -944,12 +950,7 @@ class _Engine:
                 variant=Variant.B,
                 started_on=self.today,
                 exposures_evaluated=0,
-                prescription=added_prescription(
-                    added,
-                    related,
-                    self.catalog.get(related.exercise) if related else None,
-                    self.ctx,
-                ),
+                prescription=addition_prescription(added, self._related_source(added), self.ctx),
                 added_exercise=added.slug,
                 trigger=ReasonCode.BALANCE_DEFICIT,
             )
@@ -975,26 +976,10 @@ class _Engine:
             self.routine.index(slug),
         )
 
-    def _related_exposure(self, added: ExerciseFacts) -> Exposure | None:
-        """The logged pull an added exercise's starting load is derived from: the same pattern
-        first, then the same loading, then the strongest estimate."""
-        options = [
-            self.last[s]
-            for s in self.routine
-            if s in self.last
-            and self.catalog.get(s).pattern in PULL_PATTERNS
-            and (self.last[s].e1rm or self.last[s].e1rm_lower) is not None
-        ]
-        if not options:
-            return None
-        return min(
-            options,
-            key=lambda e: (
-                self.catalog.get(e.exercise).pattern is not added.pattern,
-                self.catalog.get(e.exercise).loading is not added.loading,
-                -(e.e1rm or e.e1rm_lower or 0.0),
-            ),
-        )
+    def _related_source(self, added: ExerciseFacts) -> tuple[ExerciseFacts, Exposure] | None:
+        """The routine's logged pull an added exercise's starting load is derived from."""
+        logged = [(self.catalog.get(s), self.last[s]) for s in self.routine if s in self.last]
+        return related_source(added, [(f, e) for f, e in logged if f.pattern in PULL_PATTERNS])
 
     def _suggest_press_trim(self, cap: int) -> None:
         """Every back exercise is at the session cap: suggest (never apply) trimming one set
@@ -1099,22 +1084,66 @@ class _Engine:
             (text.ARTICLE, text.LIFTOSAUR_DP),
         )
 
-    def _progression(self, facts: ExerciseFacts, e: Exposure, st: _Ex) -> Decision:
+    def _progression(
+        self, facts: ExerciseFacts, e: Exposure, st: _Ex, climb: Climb | None = None
+    ) -> Decision:
+        """The exercise's progression rule; `climb` (`_climb`) is the climb back after a reset,
+        which the rule applies to its prescription before it states it."""
         if self.beginner and not is_ladder_style(facts):
             return self._routine_step(facts, e, st)
         if facts.ladder:
-            return rung_ladder(e, facts, self.ctx)
+            return rung_ladder(e, facts, self.ctx, climb)
         if is_bodyweight_style(facts):
             if facts.pattern.value == "vertical_pull":
-                changed = pull_up_scheme(self.history.by_exercise[e.exercise], facts, self.ctx)
-                return changed or pull_up_ladder(e, facts, self.ctx)
-            return bodyweight_reps(e, facts, self.ctx)
+                changed = pull_up_scheme(
+                    self.history.by_exercise[e.exercise], facts, self.ctx, climb
+                )
+                return changed or pull_up_ladder(e, facts, self.ctx, climb)
+            return bodyweight_reps(e, facts, self.ctx, climb=climb)
         base = self._climb_base(st)
         climb_to = base.load if base is not None and base.load > 0 else None
-        adjusted = rpe_autoregulation(e, facts, self.ctx, climb_to=climb_to)
+        adjusted = rpe_autoregulation(e, facts, self.ctx, climb_to=climb_to, climb=climb)
         if adjusted is not None:
             return adjusted
-        return double_progression(e, facts, self.ctx)
+        return double_progression(e, facts, self.ctx, climb=climb)
+
+    def _climb(self, st: _Ex, facts: ExerciseFacts) -> Climb | None:
+        """After a reset, what the next session climbs back to, before any rule runs: sets to
+        the pre-deload count (`deload.ramp_sets_per_exposure` a session, within
+        `deload.ramp_days`), reps to the pre-deload reps (`rules._reps_back`), gated by the
+        strength estimate (`_climb_e1rm`) when the load comes back in the same step."""
+        base = self._climb_base(st)
+        until = st.ramp_until
+        ramp_sets = st.ramp_sets if until is not None and self.today <= until else None
+        if base is None and ramp_sets is None:
+            return None
+        bw = self.profile.bodyweight
+        bodyweight_part = (
+            (bw or 0.0) * facts.bodyweight_factor if is_bodyweight_style(facts) else 0.0
+        )
+        return Climb(
+            base=base,
+            ramp_sets=ramp_sets,
+            e1rm=self._climb_e1rm(st, base) if base is not None else None,
+            system_offset=bodyweight_part,
+        )
+
+    def _climb_e1rm(self, st: _Ex, base: DeloadSnapshot) -> float | None:
+        """The strength the reps coming back after a reset may use: the larger of the last
+        exposure's e1RM and the e1RM of the last exposure at the pre-deload level before the
+        reset (a reset logged far under its target shows a fresher lifter, not a weaker one,
+        and the chart gives no estimate below RPE 6.5)."""
+        last = self.last.get(st.slug)
+        found = [last.e1rm] if last is not None and last.e1rm is not None else []
+        level = base.load - base.assistance
+        reset_on = st.trend_from
+        for x in reversed(self.history.by_exercise[st.slug]):
+            if reset_on is not None and x.date >= reset_on:
+                continue
+            if x.e1rm is not None and abs(x.load - x.assistance - level) < 1e-6:
+                found.append(x.e1rm)
+                break
+        return max(found) if found else None
 
     def _climb_base(self, st: _Ex) -> DeloadSnapshot | None:
         """Within `deload.ramp_days` of the reset, and until the lifter is back at it, the
@@ -1143,7 +1172,14 @@ class _Engine:
             bridge_base=self._bridge_base(e),
             succeeded=lp_succeeded(e, self.ctx),
             outcome_note=lp_outcome_note(e, self.ctx),
+            deload_base=self._lp_deload_base(e),
         )
+
+    def _lp_deload_base(self, e: Exposure) -> float:
+        """The heaviest load of the lift in the deload lookback window up to `e`: what a beginner's
+        10 % deload comes off, so deloads in a row never compound."""
+        start = e.date - timedelta(days=self.cfg.deload.base_lookback_days)
+        return max(x.load for x in self.history.by_exercise[e.exercise] if start < x.date <= e.date)
 
     def _bridge_base(self, e: Exposure) -> int:
         """The reps the lifter started at on the current load: where a rep bridge returns."""
@@ -1282,7 +1318,7 @@ class _Engine:
             return replace(base, reasons=(*reasons, *base.reasons), status=ExerciseStatus.STALLED)
         if st.rotated_at(e.date):
             return self._rotate(e, st, facts)
-        decision = self._ramp_back(st, self._progression(facts, e, st))
+        decision = self._progression(facts, e, st, self._climb(st, facts))
         if st.stall >= self.cfg.stall.stall_exposures and active is not None:
             deferred = Reason(
                 ReasonCode.ONE_AT_A_TIME_DEFERRED,
@@ -1294,85 +1330,6 @@ class _Engine:
             )
             decision = replace(decision, reasons=(*decision.reasons, deferred))
         return decision
-
-    def _ramp_back(self, st: _Ex, decision: Decision) -> Decision:
-        """After a reset, sets climb back to the pre-deload count (`deload.ramp_sets_per_exposure`
-        a session, within `deload.ramp_days`) while the load follows its normal progression;
-        reps climb back first (`_reps_back`)."""
-        if decision.action not in (Action.DP_STEP, Action.REPEAT, Action.RPE_ADJUST):
-            return decision
-        decision = self._reps_back(st, decision)
-        if st.ramp_sets is None or st.ramp_until is None or self.today > st.ramp_until:
-            return decision
-        p = decision.prescription
-        if p.sets >= st.ramp_sets:
-            return decision
-        sets = min(st.ramp_sets, p.sets + self.cfg.deload.ramp_sets_per_exposure)
-        extra = sets - p.sets
-        grown = replace(
-            p,
-            sets=sets,
-            per_set_reps=(
-                (*p.per_set_reps, *(p.per_set_reps[-1],) * extra)
-                if p.per_set_reps is not None
-                else None
-            ),
-        )
-        ramp = Reason(
-            ReasonCode.RESET_AFTER_DELOAD,
-            f"Climbing back after the reset: {p.sets} → {text.plural(sets, 'set')} of the "
-            f"pre-deload {st.ramp_sets}; next {self.ctx.prescription(grown)}.",
-            (text.RP_LANDMARKS,),
-        )
-        # The progression's own reason quotes the prescription: quote the grown one, and its
-        # conclusion's scheme ("restart at 3x5") gets the grown set count.
-        before, after = self.ctx.prescription(p), self.ctx.prescription(grown)
-        scheme = re.compile(rf"(?<![\w.]){p.sets}x(?=\d)")
-
-        def regrown(message: str) -> str:
-            head, sep, tail = message.replace(before, after).rpartition(": ")
-            return head + sep + scheme.sub(f"{sets}x", tail)
-
-        reasons = tuple(replace(r, message=regrown(r.message)) for r in decision.reasons)
-        return replace(decision, prescription=grown, reasons=(*reasons, ramp))
-
-    def _reps_back(self, st: _Ex, decision: Decision) -> Decision:
-        """The reset is 90 % at the rep floor: once the next load is back at the pre-deload
-        level (the climb of `_climb_back`, or a bodyweight lift, whose reps are its load), a
-        session logged at least `rpe.autoregulation_threshold` under its target RPE goes back
-        to the pre-deload reps at once, instead of one rep a session (issue 8: no weeks at
-        RPE < 5 after a reset). The lifter did those reps at that load before the deload."""
-        base = self._climb_base(st)
-        e = self.last.get(st.slug)
-        p = decision.prescription
-        if base is None or e is None or e.last_rpe is None or p.rep_range is not None:
-            return decision
-        target = prescribed_rpe(e, self.ctx)
-        if target is None or target - e.last_rpe < self.cfg.rpe.autoregulation_threshold:
-            return decision
-        # The load climbs first (one session), then the reps: both at once overshot.
-        level = (p.load or 0.0) - (p.assistance or 0.0)
-        before = base.load - base.assistance - 1e-6
-        if level < before or e.load - e.assistance < before:
-            return decision
-        now = p.reps_per_set
-        if not base.reps or not now:
-            return decision
-        wanted = tuple(max(r, base.reps[min(i, len(base.reps) - 1)]) for i, r in enumerate(now))
-        if wanted == now:
-            return decision
-        uniform = all(r == wanted[0] for r in wanted)
-        grown = replace(
-            p, reps=wanted[0] if uniform else None, per_set_reps=None if uniform else wanted
-        )
-        reason = Reason(
-            ReasonCode.RESET_AFTER_DELOAD,
-            f"The last set after the reset was RPE {num(e.last_rpe)} against a target of RPE "
-            f"{num(target)}, at the pre-deload level: the reps go back to the pre-deload "
-            f"{text.reps_text(base.reps)} at once: next {self.ctx.prescription(grown)}.",
-            (text.RP_LANDMARKS,),
-        )
-        return replace(decision, prescription=grown, reasons=(reason,))
 
     def _mrv_cut(self, e: Exposure, group: str) -> Decision:
         """Above MRV recovery fails: cut the group's sets by 20 % (RP volume landmarks)."""
@@ -1401,14 +1358,17 @@ class _Engine:
         """ROTATE_VARIATION names the new exercise and its starting prescription in the
         recommendation itself (`replacement`), loaded from the replaced exercise's e1RM."""
         target = self.catalog.get(st.rotate_to or facts.slug)
-        e1rm = e.e1rm if e.e1rm is not None else e.e1rm_lower
-        if e1rm is None and e.system_load and e.reps:
-            e1rm = e.system_load * (1 + max(e.reps) / 30)  # Epley, when the chart cannot say
-        p = starting_prescription(facts, e1rm, target, e.set_count, self.ctx)
+        e1rm = exposure_e1rm(e)
+        scale = scale_for(facts, target, self.cfg)
+        p = starting_prescription(
+            target, e.set_count, self.ctx, e1rm=e1rm, source=facts, scale=scale
+        )
+        share = load_scale(target, facts, scale, self.cfg)
         basis = (
-            f"{num(scale_for(facts, target, self.cfg) * 100)} % of its e1RM {self.ctx.qty(e1rm)}"
-            if e1rm is not None and p.load is not None
-            else "a load chosen on the first session"
+            f"{num(share * 100)} % of its e1RM {self.ctx.qty(e1rm)}"
+            + (", per hand" if share != scale else "")
+            if e1rm is not None and target.loading in EXTERNAL
+            else f"the usual start for a new {target.loading.value} exercise"
         )
         return Decision(
             Action.ROTATE_VARIATION,

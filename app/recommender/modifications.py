@@ -11,14 +11,14 @@ from app.recommender.enums import (
     ModificationKind,
     Pattern,
     ReasonCode,
-    Side,
     Variant,
 )
-from app.recommender.history import Exposure, default_rep_range
+from app.recommender.history import Exposure
 from app.recommender.loading import increase_load
 from app.recommender.models import ActiveModification, ExerciseFacts, Prescription, Reason
 from app.recommender.rpe import epley_ratio, rts_percentage
 from app.recommender.rules import RuleContext, prescribed_rpe, targets_prescription
+from app.recommender.substitution import addition_prescription, choose_added_pull
 from app.recommender.volume import WeeklyVolume
 
 _EPS = 1e-6
@@ -62,140 +62,13 @@ def _room_for_effort(exposure: Exposure, ctx: RuleContext) -> bool:
     return last is not None and last <= ctx.cfg.modifications.variant_b_max_rpe
 
 
-PULL_PATTERNS = (Pattern.HORIZONTAL_PULL, Pattern.VERTICAL_PULL)
-
-
-def preferred_pull(weekly: WeeklyVolume) -> Pattern:
-    """A horizontal pull when rows are under-represented in the week, else a vertical pull."""
-    if weekly.horizontal_pull_sets < weekly.vertical_pull_sets:
-        return Pattern.HORIZONTAL_PULL
-    return Pattern.VERTICAL_PULL
-
-
-def pick_added_exercise(
-    weekly: WeeklyVolume,
-    routine: Collection[str],
-    ctx: RuleContext,
-    *,
-    like: ExerciseFacts | None = None,
-) -> ExerciseFacts | None:
-    """A back pull not yet in the routine (neither it nor a variant of it), never a hinge or a
-    back extension: added volume serves the back without more spinal loading.
-
-    For a stalled pull (`like`), ADD_SETS (b) stays in its movement pattern and prefers its
-    loading (barbell row -> Pendlay row, lat pulldown -> another vertical pull). Otherwise (the
-    balance fix, or a stalled non-pull) a horizontal pull when rows are under-represented, else
-    a vertical one. Ties go to the article's top-five rank, then to exercises that are not a
-    ladder variant, then to catalog order.
-    """
-    in_routine = {ctx.catalog.parent(s) for s in routine} | set(routine)
-    pattern = like.pattern if like is not None and like.pattern in PULL_PATTERNS else None
-    prefer = pattern or preferred_pull(weekly)
-    order = {slug: i for i, slug in enumerate(ctx.catalog.facts)}
-    candidates = [
-        f
-        for f in ctx.catalog.facts.values()
-        if f.side is Side.BACK
-        and f.pattern in PULL_PATTERNS
-        and (pattern is None or f.pattern is pattern)
-        and f.slug not in in_routine
-        and ctx.catalog.parent(f.slug) not in in_routine
-    ]
-    candidates.sort(
-        key=lambda f: (
-            f.pattern is not prefer,
-            like is not None and f.loading is not like.loading,
-            ctx.catalog.top_rank(f.slug) or 99,
-            f.variant_of is not None,
-            order[f.slug],
-        )
-    )
-    return candidates[0] if candidates else None
-
-
-def _related_e1rm(related: Exposure | None) -> float | None:
-    if related is None:
-        return None
-    return related.e1rm if related.e1rm is not None else related.e1rm_lower
-
-
-def added_prescription(
-    added: ExerciseFacts,
-    related: Exposure | None,
-    related_facts: ExerciseFacts | None,
-    ctx: RuleContext,
-) -> Prescription:
-    """How a newly added exercise starts: the bottom of its rep range at the default target RPE,
-    with a conservative, loadable starting load.
-
-    Loaded pulls start at `added_exercise_load_factor` (80 %) of what the related exercise's
-    e1RM allows for those reps at that RPE (RTS), per hand for a dumbbell derived from a
-    two-handed lift; without a related e1RM at a share of bodyweight, else the lightest
-    loadable weight. Bodyweight pulls start unloaded, assisted ones with the initial assistance,
-    ladder exercises on their first rung.
-    """
-    cfg = ctx.cfg
-    mods = cfg.modifications
-    lo, hi = default_rep_range(added, cfg)
-    target_rpe = None if ctx.beginner else mods.default_target_rpe
-    rpe = target_rpe or mods.default_target_rpe
-    bodyweight = ctx.profile.bodyweight
-    if added.ladder:
-        return Prescription(
-            sets=mods.added_exercise_sets,
-            rep_range=(lo, hi),
-            load=0.0,
-            ladder_step=1,
-            target_rpe=target_rpe,
-        )
-    if added.loading is Loading.ASSISTED:
-        grid = ctx.grids.assist()
-        raw = (bodyweight or 0.0) * cfg.ladders.initial_assist_pct
-        assistance = grid.at_least(raw) if bodyweight else None
-        if assistance is None:
-            assistance = grid.floor_or_min(cfg.ladders.fallback_initial_assist.for_unit(ctx.unit))
-        return Prescription(
-            sets=mods.added_exercise_sets,
-            rep_range=(lo, hi),
-            load=0.0,
-            assistance=assistance,
-            target_rpe=target_rpe,
-        )
-    if added.loading in (Loading.BODYWEIGHT, Loading.WEIGHTED_BODYWEIGHT):
-        return Prescription(
-            sets=mods.added_exercise_sets, rep_range=(lo, hi), load=0.0, target_rpe=target_rpe
-        )
-    grid = ctx.grids.for_exercise(added)
-    dumbbell = added.loading is Loading.DUMBBELL
-    e1rm = _related_e1rm(related)
-    pct = rts_percentage(lo, rpe, cfg.rpe)
-    if e1rm is not None and pct is not None:
-        raw = e1rm * pct * mods.added_exercise_load_factor
-        if dumbbell and (related_facts is None or related_facts.loading is not Loading.DUMBBELL):
-            raw *= mods.added_dumbbell_share
-    elif bodyweight:
-        share = (
-            mods.added_default_dumbbell_bodyweight_share
-            if dumbbell
-            else mods.added_default_bodyweight_share
-        )
-        raw = bodyweight * share
-    else:
-        raw = 0.0
-    return Prescription(
-        sets=mods.added_exercise_sets,
-        rep_range=(lo, hi),
-        load=grid.floor_or_min(raw),
-        target_rpe=target_rpe,
-    )
-
-
 def add_sets(
     exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext, inputs: ArbiterInputs
 ) -> Candidate | None:
-    """R6(1) more total sets: (a) one more set of the stalled exercise, or (b) another top-five
-    back exercise at 2 sets when the exercise or session is already long. Only while the week
-    stays within MAV and RP's soreness x performance table allows adding.
+    """R6(1) more total sets: (a) one more set of the stalled exercise, or (b) another back
+    pull (`choose_added_pull`) at `added_exercise_sets`, loaded from the stalled exercise's
+    e1RM (`addition_prescription`), when the exercise or session is already long. Only while
+    the week stays within MAV and RP's soreness x performance table allows adding.
     """
     if inputs.red_flags or inputs.rp_allowed_sets < 1:
         return None
@@ -210,8 +83,12 @@ def add_sets(
     if use_b:
         # Variant b adds a back *pull*: it only serves the back group, and adding it for another
         # group would open a second modification on the back (R5).
-        added = pick_added_exercise(inputs.weekly, inputs.routine, ctx, like=facts)
-        if added is None or inputs.group != BACK_GROUP:
+        added = (
+            choose_added_pull(ctx.catalog, inputs.weekly, inputs.routine, like=facts)
+            if inputs.group == BACK_GROUP
+            else None
+        )
+        if added is None:
             return None
         credit = ctx.catalog.credits_for(added.slug).get(inputs.group, 0.0)
         if current + mods.added_exercise_sets * credit > mav_top + _EPS:
@@ -219,7 +96,7 @@ def add_sets(
         return Candidate(
             ModificationKind.ADD_SETS,
             Variant.B,
-            added_prescription(added, exposure, facts, ctx),
+            addition_prescription(added, (facts, exposure), ctx),
             added_exercise=added.slug,
         )
     credit = ctx.catalog.credits_for(facts.slug).get(inputs.group, 0.0)

@@ -43,7 +43,14 @@ from app.recommender.enums import Action, ExerciseStatus, ReasonCode
 from app.recommender.history import Exposure
 from app.recommender.loading import increase_load
 from app.recommender.models import ExerciseFacts, Prescription, Reason
-from app.recommender.rules import Decision, RuleContext, lp_step_size, targets_prescription
+from app.recommender.rules import (
+    Climb,
+    Decision,
+    RuleContext,
+    climbed,
+    lp_step_size,
+    targets_prescription,
+)
 from app.recommender.text import num, reps_text
 
 _EPS = 1e-6
@@ -381,15 +388,18 @@ def _stalled_assistance(exposures: Sequence[Exposure], ctx: RuleContext) -> floa
 
 
 def pull_up_scheme(
-    exposures: Sequence[Exposure], facts: ExerciseFacts, ctx: RuleContext
+    exposures: Sequence[Exposure],
+    facts: ExerciseFacts,
+    ctx: RuleContext,
+    climb: Climb | None = None,
 ) -> Decision | None:
     """Negatives, and a stalled assisted rung's change of scheme; None when the ordinary ladder
-    (rules.pull_up_ladder) decides."""
+    (rules.pull_up_ladder) decides. `climb`: the climb back after a reset (`rules.climbed`)."""
     del facts  # the ladder is the same for every vertical pull
     e = exposures[-1]
     lad = ctx.cfg.ladders
     if is_negatives(e, ctx):
-        return _negatives(exposures, ctx)
+        return _negatives(exposures, ctx, climb)
     if e.assistance <= 0:
         return None
     rung_reps = (
@@ -440,7 +450,9 @@ def _to_negatives(head: str, ctx: RuleContext) -> Decision:
     )
 
 
-def _negatives(exposures: Sequence[Exposure], ctx: RuleContext) -> Decision:
+def _negatives(
+    exposures: Sequence[Exposure], ctx: RuleContext, climb: Climb | None = None
+) -> Decision:
     e = exposures[-1]
     lad = ctx.cfg.ladders
     sets = max(lad.negative_sets, e.set_count)
@@ -475,13 +487,21 @@ def _negatives(exposures: Sequence[Exposure], ctx: RuleContext) -> Decision:
             (text.ARTICLE,),
             status=ExerciseStatus.STALLED,
         )
-    return _decide(
+    code = ReasonCode.LP_FAIL_REPEAT if ctx.beginner else ReasonCode.DP_REPS_UP
+    return climbed(
         Action.REPEAT,
         targets_prescription(
             (max(e.targets),) * sets, load=0.0, ladder_step=lad.negative_ladder_step
         ),
-        ReasonCode.LP_FAIL_REPEAT if ctx.beginner else ReasonCode.DP_REPS_UP,
-        f"Got {reps_text(e.reps)} against {reps_text(e.targets)} negatives: repeat "
-        f"{sets}x{max(e.targets)}, lowering for 3-5 seconds each rep.",
-        (text.ARTICLE,),
+        lambda p: (
+            Reason(
+                code,
+                f"Got {reps_text(e.reps)} against {reps_text(e.targets)} negatives: repeat "
+                f"{reps_text(p.reps_per_set)}, lowering for 3-5 seconds each rep.",
+                (text.ARTICLE,),
+            ),
+        ),
+        e,
+        ctx,
+        climb,
     )

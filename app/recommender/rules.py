@@ -1,7 +1,8 @@
 """Progression rules: each is one small function that names the training principle it applies."""
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from app.recommender import text
 from app.recommender.config import RecommenderConfig
@@ -124,6 +125,155 @@ def prescribed_rpe(exposure: Exposure, ctx: RuleContext) -> float | None:
     if rpe_logged(exposure):
         return ctx.cfg.rpe.logged_default_target_rpe
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The climb back after a reset (issue 8), applied before a progression rule states anything
+
+_CLIMBED = frozenset({Action.DP_STEP, Action.REPEAT, Action.RPE_ADJUST})
+
+Explain = Callable[[Prescription], tuple[Reason, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Climb:
+    """What the next session climbs back to after a reset, known before the progression rule
+    runs (the engine's `_climb`). The rule shapes its prescription with it (`climbed`) and then
+    builds its messages from the result, so every number a reason quotes is the final
+    prescription's: sets climb back to `ramp_sets` (`deload.ramp_sets_per_exposure` a session)
+    and reps to the pre-deload `base` reps (`_reps_back`)."""
+
+    base: DeloadSnapshot | None = None
+    ramp_sets: int | None = None
+    e1rm: float | None = None
+    # Added to a prescription's load minus assistance to get the load the e1RM is about
+    # (the bodyweight share of a bodyweight or assisted lift).
+    system_offset: float = 0.0
+
+
+def climbed(
+    action: Action,
+    prescription: Prescription,
+    explain: Explain,
+    exposure: Exposure,
+    ctx: RuleContext,
+    climb: Climb | None,
+) -> Decision:
+    """The rule's decision with the climb back applied: the prescription first, then every
+    reason formatted from it once."""
+    if climb is None or action not in _CLIMBED:
+        return Decision(action, prescription, explain(prescription))
+    reps = _reps_back(exposure, prescription, ctx, climb)
+    shaped = reps[0] if reps is not None else prescription
+    final = _ramp_sets(shaped, ctx, climb)
+    if reps is None:
+        reasons = explain(final)
+    elif exposure.load - exposure.assistance < reps[1].load - reps[1].assistance - _EPS:
+        # The load climbs back in this step: the rule says how, the reps come with it.
+        reasons = (*explain(final), _reps_back_reason(exposure, final, ctx, climb, reps[1]))
+    else:
+        reasons = (_reps_back_reason(exposure, final, ctx, climb, reps[1]),)
+    if final.sets > shaped.sets:
+        reasons = (
+            *reasons,
+            Reason(
+                ReasonCode.RESET_AFTER_DELOAD,
+                f"Climbing back after the reset: {shaped.sets} → "
+                f"{text.plural(final.sets, 'set')} of the pre-deload {climb.ramp_sets}; next "
+                f"{ctx.prescription(final)}.",
+                (text.RP_LANDMARKS,),
+            ),
+        )
+    return Decision(action, final, reasons)
+
+
+def _ramp_sets(p: Prescription, ctx: RuleContext, climb: Climb) -> Prescription:
+    """Sets climb back toward the pre-deload count, `deload.ramp_sets_per_exposure` a session."""
+    if climb.ramp_sets is None or p.sets >= climb.ramp_sets:
+        return p
+    sets = min(climb.ramp_sets, p.sets + ctx.cfg.deload.ramp_sets_per_exposure)
+    extra = sets - p.sets
+    return replace(
+        p,
+        sets=sets,
+        per_set_reps=(
+            (*p.per_set_reps, *(p.per_set_reps[-1],) * extra)
+            if p.per_set_reps is not None
+            else None
+        ),
+    )
+
+
+def _reps_allowed(p: Prescription, climb: Climb, target_rpe: float, ctx: RuleContext) -> int:
+    """The most reps the e1RM allows at the prescription's load and the target RPE (0: none)."""
+    if climb.e1rm is None:
+        return 0
+    system = (p.load or 0.0) - (p.assistance or 0.0) + climb.system_offset
+    best = 0
+    for r in range(1, ctx.cfg.rpe.max_reps + 1):
+        pct = rts_percentage(r, target_rpe, ctx.cfg.rpe)
+        if pct is not None and system <= climb.e1rm * pct + _EPS:
+            best = r
+    return best
+
+
+def _reps_back(
+    exposure: Exposure, p: Prescription, ctx: RuleContext, climb: Climb
+) -> tuple[Prescription, DeloadSnapshot] | None:
+    """The reset is 90 % at the rep floor: once the next load is back at the pre-deload level
+    (the climb of `_climb_back`, or a bodyweight lift, whose reps are its load), a session
+    logged at least `rpe.autoregulation_threshold` under its target RPE goes back to the
+    pre-deload reps at once, instead of one rep a session (issue 8: no weeks at RPE < 5 after
+    a reset). The lifter did those reps at that load before the deload. When the load itself
+    climbs back in this step, the reps come with it only as far as the e1RM allows at the
+    target RPE (restoring both blindly overshot a row to RPE 9.4-10)."""
+    base = climb.base
+    if base is None or exposure.last_rpe is None or p.rep_range is not None:
+        return None
+    target = prescribed_rpe(exposure, ctx)
+    if target is None or target - exposure.last_rpe < ctx.cfg.rpe.autoregulation_threshold:
+        return None
+    level = (p.load or 0.0) - (p.assistance or 0.0)
+    before = base.load - base.assistance - _EPS
+    now = p.reps_per_set
+    if level < before or not base.reps or not now:
+        return None
+    wanted = tuple(max(r, base.reps[min(i, len(base.reps) - 1)]) for i, r in enumerate(now))
+    if exposure.load - exposure.assistance < before:
+        allowed = _reps_allowed(p, climb, target, ctx)
+        wanted = tuple(max(r, min(w, allowed)) for r, w in zip(now, wanted, strict=True))
+    if wanted == now:
+        return None
+    uniform = all(r == wanted[0] for r in wanted)
+    grown = replace(
+        p, reps=wanted[0] if uniform else None, per_set_reps=None if uniform else wanted
+    )
+    return grown, base
+
+
+def _reps_back_reason(
+    exposure: Exposure, final: Prescription, ctx: RuleContext, climb: Climb, base: DeloadSnapshot
+) -> Reason:
+    assert exposure.last_rpe is not None  # noqa: S101 - checked by _reps_back
+    target = prescribed_rpe(exposure, ctx)
+    assert target is not None  # noqa: S101 - checked by _reps_back
+    head = (
+        f"The last set after the reset was RPE {num(exposure.last_rpe)} against a target of "
+        f"RPE {num(target)}"
+    )
+    if exposure.load - exposure.assistance < base.load - base.assistance - _EPS:
+        assert climb.e1rm is not None  # noqa: S101 - no reps come back without it
+        message = (
+            f"{head}, and the load is back at the pre-deload level: the reps come back with "
+            f"it toward the pre-deload {reps_text(base.reps)}, as far as the e1RM "
+            f"{num(climb.e1rm)} allows at RPE {num(target)}: next {ctx.prescription(final)}."
+        )
+    else:
+        message = (
+            f"{head}, at the pre-deload level: the reps go back to the pre-deload "
+            f"{reps_text(base.reps)} at once: next {ctx.prescription(final)}."
+        )
+    return Reason(ReasonCode.RESET_AFTER_DELOAD, message, (text.RP_LANDMARKS,))
 
 
 def form_cues_text(facts: ExerciseFacts | None) -> str:
@@ -268,6 +418,7 @@ def linear_progression(
     bridge_base: int,
     succeeded: bool | None = None,
     outcome_note: str | None = None,
+    deload_base: float | None = None,
 ) -> Decision:
     """Beginner linear progression (Liftosaur `lp`, StrongLifts/SS/BBR/PPL, R3; GZCLP's stages
     are routines.gzclp_progression).
@@ -275,7 +426,9 @@ def linear_progression(
     Success (every work set at target with good form, or the routine's own rule passed in as
     `succeeded`, e.g. BBR's 15 total reps, which `outcome_note` then states) adds the routine's
     step; a miss repeats the load; the routine's failure limit in a row triggers a 10 % deload,
-    rounded down.
+    rounded down. The 10 % comes off `deload_base`, the heaviest recent load of the lift, when
+    that is heavier than today's: a lifter who misses again while climbing back repeats the
+    first deload's load instead of sliding 10 % lower each time (issue 8, finding 4).
     """
     grid = ctx.grids.for_exercise(facts)
     load = exposure.load
@@ -315,16 +468,18 @@ def linear_progression(
     limit = ctx.cfg.linear.for_profile(ctx.profile.routine_profile).failure_limit
     factor = ctx.cfg.linear.deload_factor
     if deload_now:
-        raw = load * factor
-        new = grid.floor_or_min(raw)
+        base = max(load, deload_base or 0.0)
+        raw = base * factor
+        # A deload never raises the load, even when the lifter is already below the base's 90 %.
+        new = min(grid.floor_or_min(raw), grid.floor_or_min(load))
         when = "this session" if limit == 1 else f"{limit} sessions in a row"
         missed = outcome_note or f"Reps were missed at {ctx.qty(load)} in {when}"
+        of = "" if base == load else f" the recent best {ctx.qty(base)}"
         reasons.append(
             Reason(
                 ReasonCode.LP_DELOAD,
-                f"{missed}: take "
-                f"{num((1 - factor) * 100)} % off ({num(load)} x {num(factor)} = {num(raw)}, "
-                f"rounded down to {ctx.qty(new)}) and climb back up.",
+                f"{missed}: take {num((1 - factor) * 100)} % off{of} ({num(base)} x "
+                f"{num(factor)} = {num(raw)}, rounded down to {ctx.qty(new)}) and climb back up.",
                 sources,
             )
         )
@@ -358,11 +513,13 @@ def double_progression(
     *,
     rep_range: tuple[int, int] | None = None,
     grid: LoadGrid | None = None,
+    climb: Climb | None = None,
 ) -> Decision:
     """Double progression (Liftosaur `dp`): add reps within the range, then load.
 
     All sets at the top of the range earn one loadable increment and reps restart at the bottom;
     otherwise each set's target becomes min(achieved + 1, top); a missed target repeats.
+    `climb` (after a reset) shapes the prescription before any message states it (`climbed`).
     """
     lo, hi = rep_range or exposure.rep_range
     grid = grid or ctx.grids.for_exercise(facts)
@@ -371,6 +528,10 @@ def double_progression(
     sets = exposure.set_count
     rpe = prescribed_rpe(exposure, ctx)
     sources = (text.LIFTOSAUR_DP,)
+
+    def decide(action: Action, p: Prescription, explain: Explain) -> Decision:
+        return climbed(action, p, explain, exposure, ctx, climb)
+
     if not exposure.form_broken and reps and all(r >= hi for r in reps):
         inc = increase_load(grid, load, None, ctx.cfg, exposure.system_load)
         bridge_top = hi + ctx.cfg.rounding.rep_bridge_extra_reps
@@ -382,91 +543,96 @@ def double_progression(
                 if inc.load is not None and load > 0
                 else "no heavier load can be set up"
             )
-            return Decision(
+            return decide(
                 Action.DP_STEP,
                 targets_prescription(new_targets, load=load, target_rpe=rpe),
-                (
+                lambda p: (
                     Reason(
                         ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
                         f"{text.all_sets(sets)} reached the top of {lo}-{hi} at {ctx.qty(load)}, "
                         f"but "
-                        f"{jump}: add reps instead ({reps_text(new_targets)}, up to {bridge_top})"
-                        f" and take the jump when every set reaches {bridge_top}.",
+                        f"{jump}: add reps instead ({reps_text(p.reps_per_set)}, up to "
+                        f"{bridge_top}) and take the jump when every set reaches {bridge_top}.",
                         sources,
                     ),
                 ),
             )
         if inc.load is None:
-            return Decision(
+            return decide(
                 Action.REPEAT,
                 targets_prescription(exposure.targets, load=load, target_rpe=rpe),
-                (
+                lambda p: (
                     Reason(
                         ReasonCode.DP_REPS_UP,
                         f"No heavier load than {ctx.qty(load)} can be set up; keep "
-                        f"{reps_text(exposure.targets)}.",
+                        f"{reps_text(p.reps_per_set)}.",
                         sources,
                     ),
                 ),
             )
-        reasons = [
-            Reason(
+        step_to = inc.load
+
+        def load_step(p: Prescription) -> tuple[Reason, ...]:
+            step = Reason(
                 ReasonCode.DP_LOAD_STEP,
                 f"{text.all_sets(sets)} reached the top of the {lo}-{hi} range "
                 f"({reps_text(reps)}) at "
-                f"{ctx.qty(load)}: add one loadable step to {ctx.qty(inc.load)} and restart at "
-                f"{sets}x{lo}.",
+                f"{ctx.qty(load)}: add one loadable step to {ctx.qty(step_to)} and restart at "
+                f"{reps_text(p.reps_per_set)}.",
                 sources,
             )
-        ]
-        if inc.coarse:
-            reasons.append(
-                Reason(
-                    ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
-                    f"The rep bridge to {ctx.qty(inc.load)} is complete.",
-                    sources,
-                )
+            if not inc.coarse:
+                return (step,)
+            bridged = Reason(
+                ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
+                f"The rep bridge to {ctx.qty(step_to)} is complete.",
+                sources,
             )
-        return Decision(
+            return (step, bridged)
+
+        return decide(
             Action.DP_STEP,
             targets_prescription((lo,) * sets, load=inc.load, target_rpe=rpe),
-            tuple(reasons),
+            load_step,
         )
     if exposure.targets_met:
         new_targets = tuple(min(r + 1, hi) for r in reps)
-        stepped = targets_prescription(new_targets, load=load, target_rpe=rpe)
-        # The next targets are quoted with the one formatter, so a later change to the
-        # prescription (the ramp back after a reset) rewrites the message with it.
-        return Decision(
+        return decide(
             Action.DP_STEP,
-            stepped,
-            (
+            targets_prescription(new_targets, load=load, target_rpe=rpe),
+            lambda p: (
                 Reason(
                     ReasonCode.DP_REPS_UP,
                     f"Every set met its target ({reps_text(reps)} against "
                     f"{reps_text(exposure.targets)}) at {ctx.qty(load)}: next "
-                    f"{ctx.prescription(stepped)}, one rep more per set up to {hi}.",
+                    f"{ctx.prescription(p)}, one rep more per set up to {hi}.",
                     sources,
                 ),
             ),
         )
-    reasons = []
-    if exposure.form_broken:
-        reasons.append(form_breakdown_reason(exposure, ctx))
-    repeated = targets_prescription(exposure.targets, load=load, target_rpe=rpe)
-    reasons.append(
-        Reason(
-            ReasonCode.DP_REPS_UP,
-            f"Got {reps_text(reps)} against {reps_text(exposure.targets)} at {ctx.qty(load)}: "
-            f"repeat {ctx.prescription(repeated)}, the same load, before adding anything.",
-            sources,
-        )
+    form = (form_breakdown_reason(exposure, ctx),) if exposure.form_broken else ()
+    return decide(
+        Action.REPEAT,
+        targets_prescription(exposure.targets, load=load, target_rpe=rpe),
+        lambda p: (
+            *form,
+            Reason(
+                ReasonCode.DP_REPS_UP,
+                f"Got {reps_text(reps)} against {reps_text(exposure.targets)} at "
+                f"{ctx.qty(load)}: repeat {ctx.prescription(p)}, the same load, before adding "
+                f"anything.",
+                sources,
+            ),
+        ),
     )
-    return Decision(Action.REPEAT, repeated, tuple(reasons))
 
 
 def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its own early exit
-    exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext, climb_to: float | None = None
+    exposure: Exposure,
+    facts: ExerciseFacts,
+    ctx: RuleContext,
+    climb_to: float | None = None,
+    climb: Climb | None = None,
 ) -> Decision | None:
     """RPE autoregulation (RTS): when the logged RPE misses the target by >= 1, re-derive the
     load from the set's e1RM at the target reps and RPE, clamped to [-10 %, +7.5 %]; a logged
@@ -475,7 +641,8 @@ def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its ow
     `to_failure`) is not an overshoot. The action is `RPE_ADJUST`: the load changed.
 
     `climb_to` (after a reset: the pre-deload working load) lets a set logged too easy climb
-    back without the +7.5 % clamp or the one-step limit, never past `climb_to` (`_climb_back`).
+    back without the +7.5 % clamp or the one-step limit, never past `climb_to` (`_climb_back`);
+    `climb` shapes the prescription before the message states it (`climbed`).
     """
     if ctx.beginner or exposure.last_rpe is None or facts.ladder:
         return None
@@ -500,28 +667,31 @@ def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its ow
     load = exposure.load
     grid = ctx.grids.for_exercise(facts)
     if climb_to is not None and delta > 0 and climb_to > load + _EPS:
-        climbed = _climb_back(exposure, grid, ctx, climb_to, target_rpe, bodyweight_part)
-        if climbed is not None:
-            return climbed
+        back = _climb_back(exposure, grid, ctx, climb_to, target_rpe, bodyweight_part, climb)
+        if back is not None:
+            return back
     if exposure.last_rpe <= rpe_cfg.single_step_max_rpe and delta > 0:
         # Below RPE 6.5 the chart gives no estimate: a very easy set earns one step, no more.
         step = grid.above(load)
         if step is None:
             return None
-        prescription = targets_prescription(exposure.targets, load=step, target_rpe=target_rpe)
-        return Decision(
+        easy = exposure.last_rpe
+        return climbed(
             Action.RPE_ADJUST,
-            prescription,
-            (
+            targets_prescription(exposure.targets, load=step, target_rpe=target_rpe),
+            lambda p: (
                 Reason(
                     ReasonCode.RPE_ADJUST_UP,
                     f"The last set was {text.plural(last.reps, 'rep')} at only RPE "
-                    f"{num(exposure.last_rpe)} against a target of RPE {num(target_rpe)}: add "
+                    f"{num(easy)} against a target of RPE {num(target_rpe)}: add "
                     f"one loadable step, {ctx.qty(load)} → {ctx.qty(step)}; next "
-                    f"{ctx.prescription(prescription)}.",
+                    f"{ctx.prescription(p)}.",
                     (text.RTS,),
                 ),
             ),
+            exposure,
+            ctx,
+            climb,
         )
     e1rm = set_e1rm(last.load + bodyweight_part, last.reps, exposure.last_rpe, rpe_cfg)
     target_reps = last.target_reps if last.target_reps is not None else exposure.top_target
@@ -529,23 +699,34 @@ def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its ow
     if e1rm is None or pct is None:
         return None
     raw = e1rm * pct - bodyweight_part
-    clamped = min(max(raw, load * (1 + rpe_cfg.clamp_down_pct)), load * (1 + rpe_cfg.clamp_up_pct))
+    lowest = load * (1 + rpe_cfg.clamp_down_pct)
+    clamped = min(max(raw, lowest), load * (1 + rpe_cfg.clamp_up_pct))
     new = grid.floor_or_min(clamped)
+    inside = grid.at_least(lowest)
+    if new < lowest - _EPS and inside is not None and inside < load - _EPS:
+        # Rounding down must not cut deeper than the clamp (55 kg on a 5 kg stack: 50, not 45)
+        # when a lighter loadable weight lies inside it.
+        new = inside
     if abs(new - load) < _EPS:
         return None
     code = ReasonCode.RPE_ADJUST_UP if new > load else ReasonCode.RPE_ADJUST_DOWN
-    prescription = targets_prescription(exposure.targets, load=new, target_rpe=target_rpe)
     target_note = "" if exposure.target_rpe is not None else " (the default when none is sent)"
-    message = (
+    head = (
         f"The last set was {text.plural(last.reps, 'rep')} at RPE {num(exposure.last_rpe)} "
         f"against a target of RPE {num(target_rpe)}{target_note}: e1RM "
         f"{num(last.load + bodyweight_part)} / "
         f"{num(rts_percentage(last.reps, exposure.last_rpe, rpe_cfg) or 0)} = {num(e1rm)}, and "
         f"{text.plural(target_reps, 'rep')} at RPE {num(target_rpe)} is {num(pct * 100)} % of "
         f"it = {num(raw)}, so {ctx.qty(load)} → {ctx.qty(new)}: next "
-        f"{ctx.prescription(prescription)}."
     )
-    return Decision(Action.RPE_ADJUST, prescription, (Reason(code, message, (text.RTS,)),))
+    return climbed(
+        Action.RPE_ADJUST,
+        targets_prescription(exposure.targets, load=new, target_rpe=target_rpe),
+        lambda p: (Reason(code, f"{head}{ctx.prescription(p)}.", (text.RTS,)),),
+        exposure,
+        ctx,
+        climb,
+    )
 
 
 def _climb_back(
@@ -555,6 +736,7 @@ def _climb_back(
     climb_to: float,
     target_rpe: float,
     bodyweight_part: float,
+    climb: Climb | None = None,
 ) -> Decision | None:
     """After a reset (issue 8): the reset is 90 % of the pre-deload load at the rep floor, so a
     lifter logging it well under the target is not weaker, only fresher. The next load is the
@@ -583,17 +765,25 @@ def _climb_back(
         how = "too easy for an e1RM, so straight back to the pre-deload load"
     if new <= load + _EPS:
         return None
-    prescription = targets_prescription(exposure.targets, load=new, target_rpe=target_rpe)
-    message = (
+    head = (
         f"After the reset the last set was {text.plural(last.reps, 'rep')} at RPE "
         f"{num(exposure.last_rpe)} against a target of RPE {num(target_rpe)}: {how}; the "
         f"climb back skips the usual +{num(rpe_cfg.clamp_up_pct * 100)} % limit, so "
-        f"{ctx.qty(load)} → {ctx.qty(new)}: next {ctx.prescription(prescription)}."
+        f"{ctx.qty(load)} → {ctx.qty(new)}: next "
     )
-    return Decision(
+    return climbed(
         Action.RPE_ADJUST,
-        prescription,
-        (Reason(ReasonCode.RPE_ADJUST_UP, message, (text.RTS, text.RP_LANDMARKS)),),
+        targets_prescription(exposure.targets, load=new, target_rpe=target_rpe),
+        lambda p: (
+            Reason(
+                ReasonCode.RPE_ADJUST_UP,
+                f"{head}{ctx.prescription(p)}.",
+                (text.RTS, text.RP_LANDMARKS),
+            ),
+        ),
+        exposure,
+        ctx,
+        climb,
     )
 
 
@@ -622,20 +812,33 @@ def _repeat_reason(exposure: Exposure, targets: tuple[int, ...], ctx: RuleContex
 
 
 def _step_decision(
-    action: Action, targets: tuple[int, ...], p: Prescription, ctx: RuleContext
+    action: Action,
+    targets: tuple[int, ...],
+    p: Prescription,
+    exposure: Exposure,
+    ctx: RuleContext,
+    climb: Climb | None,
 ) -> Decision:
     """A ladder step earned: "every set reached its target (8 reps)", never "target of 2x5",
     which reads as a set count (issue 8). The next session is quoted with the one formatter
-    (`ctx.prescription`), so a later change to the prescription (the ramp back after a reset
-    adds sets) rewrites the message with it instead of leaving "2x7" beside a 3x7."""
+    (`ctx.prescription`) once the climb back after a reset has shaped it (`climbed`), so no
+    "2x7" stands beside a 3x7."""
     code = ReasonCode.LP_SUCCESS if ctx.beginner else ReasonCode.DP_REPS_UP
-    reason = Reason(
-        code,
-        f"Every set reached its target ({text.target_reps(targets)}): next session "
-        f"{ctx.prescription(p)}, one more rep per set.",
-        (text.ARTICLE, text.LIFTOSAUR_DP),
+    return climbed(
+        action,
+        p,
+        lambda final: (
+            Reason(
+                code,
+                f"Every set reached its target ({text.target_reps(targets)}): next session "
+                f"{ctx.prescription(final)}, one more rep per set.",
+                (text.ARTICLE, text.LIFTOSAUR_DP),
+            ),
+        ),
+        exposure,
+        ctx,
+        climb,
     )
-    return Decision(action, p, (reason,))
 
 
 def _with_form(
@@ -646,7 +849,9 @@ def _with_form(
     return reasons
 
 
-def pull_up_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> Decision:
+def pull_up_ladder(
+    exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext, climb: Climb | None = None
+) -> Decision:
     """Pull-up ladder (spec 11): assisted 3x8 with assistance stepping down, bodyweight 3x5 to
     3x8 one rep per set per session, then a belt plate and double progression at 5-8.
     """
@@ -655,9 +860,11 @@ def pull_up_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -
     lo, hi = lad.bodyweight_range
     sets_n = max(lad.sets, exposure.set_count) if exposure.assistance > 0 else exposure.set_count
     if exposure.assistance > 0:
-        return _assisted_rung(exposure, ctx, sets_n)
+        return _assisted_rung(exposure, ctx, sets_n, climb)
     if exposure.load > 0:
-        return double_progression(exposure, facts, ctx, rep_range=(lo, hi), grid=ctx.grids.belt())
+        return double_progression(
+            exposure, facts, ctx, rep_range=(lo, hi), grid=ctx.grids.belt(), climb=climb
+        )
     if facts.pattern is Pattern.VERTICAL_PULL and any(
         r < lad.pull_up_min_reps for r in exposure.reps
     ):
@@ -684,10 +891,12 @@ def pull_up_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -
                 ),
             ),
         )
-    return bodyweight_reps(exposure, facts, ctx, rep_range=(lo, hi))
+    return bodyweight_reps(exposure, facts, ctx, rep_range=(lo, hi), climb=climb)
 
 
-def _assisted_rung(exposure: Exposure, ctx: RuleContext, sets_n: int) -> Decision:
+def _assisted_rung(
+    exposure: Exposure, ctx: RuleContext, sets_n: int, climb: Climb | None = None
+) -> Decision:
     """Assisted pull-ups run backwards: 3x8 done removes one assistance step (spec 11)."""
     lad = ctx.cfg.ladders
     bw = ctx.profile.bodyweight
@@ -702,10 +911,14 @@ def _assisted_rung(exposure: Exposure, ctx: RuleContext, sets_n: int) -> Decisio
         and all(r >= rung_reps for r in exposure.reps)
     )
     if not done:
-        return Decision(
+        repeat = _with_form(exposure, ctx, (_repeat_reason(exposure, (rung_reps,) * sets_n, ctx),))
+        return climbed(
             Action.REPEAT,
             targets_prescription((rung_reps,) * sets_n, load=0.0, assistance=assistance),
-            _with_form(exposure, ctx, (_repeat_reason(exposure, (rung_reps,) * sets_n, ctx),)),
+            lambda _: repeat,
+            exposure,
+            ctx,
+            climb,
         )
     grid = ctx.grids.assist()
     lower = grid.below(assistance)
@@ -751,13 +964,16 @@ def bodyweight_reps(
     ctx: RuleContext,
     *,
     rep_range: tuple[int, int] | None = None,
+    climb: Climb | None = None,
 ) -> Decision:
     """Bodyweight rep ladder: +1 rep per set per successful session up to the top, then a belt
     plate (+2.5 kg / 5 lb) and back to the bottom (spec 11).
     """
     lad = ctx.cfg.ladders
     if exposure.load > 0:
-        return double_progression(exposure, facts, ctx, rep_range=rep_range, grid=ctx.grids.belt())
+        return double_progression(
+            exposure, facts, ctx, rep_range=rep_range, grid=ctx.grids.belt(), climb=climb
+        )
     lo, hi = rep_range or exposure.rep_range
     targets = tuple(s.target_reps if s.target_reps is not None else lo for s in exposure.sets)
     met = not exposure.form_broken and all(
@@ -782,15 +998,23 @@ def bodyweight_reps(
     if met:
         new = _ladder_progress_targets(exposure, targets, hi, ctx)
         action = Action.LP_STEP if ctx.beginner else Action.DP_STEP
-        return _step_decision(action, targets, targets_prescription(new, load=0.0), ctx)
-    return Decision(
+        return _step_decision(
+            action, targets, targets_prescription(new, load=0.0), exposure, ctx, climb
+        )
+    repeat = _with_form(exposure, ctx, (_repeat_reason(exposure, targets, ctx),))
+    return climbed(
         Action.REPEAT,
         targets_prescription(targets, load=0.0),
-        _with_form(exposure, ctx, (_repeat_reason(exposure, targets, ctx),)),
+        lambda _: repeat,
+        exposure,
+        ctx,
+        climb,
     )
 
 
-def rung_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> Decision:
+def rung_ladder(
+    exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext, climb: Climb | None = None
+) -> Decision:
     """Rung ladders (spec 11): inverted row L1 chest-high bar -> L2 hip-high bar -> L3 feet
     elevated -> L4 loaded; hyperextension arms crossed -> hands behind head -> held plate.
     All sets at the top of the rung's range advance one rung and restart at the bottom.
@@ -853,7 +1077,9 @@ def rung_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> D
             action,
             targets,
             targets_prescription(new_targets, load=exposure.load, ladder_step=rung),
+            exposure,
             ctx,
+            climb,
         )
     if met:
         progressed = _ladder_progress_targets(exposure, targets, hi, ctx)
@@ -862,12 +1088,18 @@ def rung_ladder(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> D
             action,
             targets,
             targets_prescription(progressed, load=exposure.load, ladder_step=rung),
+            exposure,
             ctx,
+            climb,
         )
-    return Decision(
+    repeat = _with_form(exposure, ctx, (_repeat_reason(exposure, targets, ctx),))
+    return climbed(
         Action.REPEAT,
         targets_prescription(targets, load=exposure.load, ladder_step=rung),
-        _with_form(exposure, ctx, (_repeat_reason(exposure, targets, ctx),)),
+        lambda _: repeat,
+        exposure,
+        ctx,
+        climb,
     )
 
 

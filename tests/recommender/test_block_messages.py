@@ -21,7 +21,7 @@ from app.recommender import (
     Unit,
     recommend,
 )
-from app.recommender.text import prescription_text
+from app.recommender.text import prescription_text, reps_text
 from tests.recommender.builders import START, request, sessions, sets
 
 INT = Experience.INTERMEDIATE
@@ -92,3 +92,27 @@ def test_bodyweight_rep_step_without_a_ramp_names_its_own_prescription() -> None
     assert rec.action is Action.DP_STEP
     message = _reason(rec, ReasonCode.DP_REPS_UP)
     assert f"next session {prescription_text(rec.prescription, Unit.KG)}," in message
+
+
+@pytest.mark.parametrize(
+    ("reps", "code", "quoted"),
+    [
+        ([10, 10], ReasonCode.DP_REPS_UP, "next {}, "),
+        ([12, 12], ReasonCode.DP_LOAD_STEP, "restart at {}."),
+    ],
+)
+def test_ramp_and_progression_messages_quote_the_final_prescription(
+    reps: list[int], code: ReasonCode, quoted: str
+) -> None:
+    # The climb back after a reset is applied before the rule states its prescription
+    # (rules.climbed): the rule's message and the ramp's both quote the 3-set prescription.
+    rec = _after_reset(
+        sets("lat-pulldown", reps, 55, target=reps[0], target_range=(8, 12), rpe=8, target_rpe=8)
+    )
+    final = rec.prescription
+    assert final.sets == 3
+    shown = prescription_text(final, Unit.KG)
+    scheme = shown if code is ReasonCode.DP_REPS_UP else reps_text(final.reps_per_set)
+    assert quoted.format(scheme) in _reason(rec, code)
+    ramp = _reason(rec, ReasonCode.RESET_AFTER_DELOAD)
+    assert ramp == f"Climbing back after the reset: 2 → 3 sets of the pre-deload 3; next {shown}."

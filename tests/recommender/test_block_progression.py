@@ -247,6 +247,9 @@ def test_f7_the_replacement_has_a_conservative_starting_load() -> None:
     p = rec.replacement.prescription
     assert p.load == 65
     assert p.reps_per_set == (6, 6, 6)
+    # The floor of the new exercise's range, prescribed as the range (6-10) the way an added
+    # exercise starts: one starting prescription for both (it used to be a fixed 3x6).
+    assert p.rep_range == (6, 10)
     assert p.target_rpe == 8
     assert rec.prescription == p
     assert "pendlay-row" in rec.reasons[0].message
@@ -268,6 +271,34 @@ def test_f7_substitutes_stay_in_the_loading_family() -> None:
     pulldown = catalog.get(PULLDOWN)
     sub = choose_substitute(pulldown, catalog, exclude=())
     assert sub is None or sub.loading.value not in ("bodyweight", "assisted")
+
+
+def test_f7_a_dumbbell_replacement_is_loaded_per_hand() -> None:
+    """Pendlay and cable rows in the routine: the row rotates to dumbbell rows, per hand half
+    of 80 % of the row's e1RM: 94.7 x 0.4 x 73.9 % (8 reps at RPE 8) = 28.0 -> 27.5 kg (it used
+    to be 55 kg a hand, the barbell's whole share)."""
+    others = sets("pendlay-row", [8], 60, target=8) + sets("seated-cable-row", [10], 50, target=10)
+    stalled = [
+        sets(ROW, [10, 10, 10], 70, target=11, target_range=(8, 12)) + others for _ in range(9)
+    ]
+    rec = _rec(sessions(*stalled, every=4), ROW)
+    assert rec.replacement is not None
+    assert rec.replacement.exercise == "one-arm-dumbbell-row"
+    assert rec.replacement.prescription.load == 27.5
+    assert "40 % of its e1RM" in rec.reasons[0].message
+    assert "per hand" in rec.reasons[0].message
+
+
+def test_f7_add_sets_b_prefers_the_loading_family_over_a_top_five_rank() -> None:
+    """A stalled barbell row with the Pendlay row already in the routine adds a cable row (an
+    external load), not the bodyweight inverted row that the top-five rank used to pick."""
+    stuck = sets(ROW, [10] * 5, 70, target_range=(8, 12), rpe=9.0)
+    pendlay = sets("pendlay-row", [8] * 2, 60, target=8)
+    result = run(sessions(*[stuck + pendlay] * 4, every=7), experience=INT)
+    added = [r for r in result.recommendations if r.modification is not None]
+    assert [r.exercise for r in added] == ["seated-cable-row"]
+    assert added[0].prescription.load is not None
+    assert added[0].prescription.load > 0
 
 
 def test_f7_replacement_is_in_the_openapi_schema() -> None:
@@ -404,3 +435,12 @@ def test_f12_service_fills_form_cues_from_the_document() -> None:
     facts = exercise_facts(row, [("latissimus-dorsi", "primary")])
     assert isinstance(facts, ExerciseFacts)
     assert facts.form_cues == ("Chest on the pad", "Elbows back")
+
+
+def test_rpe_cut_rounds_inside_the_clamp_when_it_can() -> None:
+    """6 of 10 reps at RPE 10 on a 5 kg stack: e1RM 55 / 0.837 = 65.7, 10 reps at RPE 8 =
+    44.7 kg, clamped to -10 % = 49.5; rounding that down gave 45 kg, an 18 % cut, although
+    50 kg is loadable and inside the clamp."""
+    rec = _rec(sessions(sets(PULLDOWN, [6, 6, 6], 55, target=10, rpe=10)), PULLDOWN)
+    assert rec.reason_codes == (ReasonCode.RPE_ADJUST_DOWN,)
+    assert rec.prescription.load == 50
