@@ -829,9 +829,11 @@ class _Engine:
     def decide_groups(self) -> set[str]:
         """Today's group-level overrides; returns the groups above MRV."""
         above_mrv: set[str] = set()
-        weekly = self.weekly(self.today)
+        # At a replayed planned day only decisions matter, so the weekly volume is computed
+        # only where one could follow from it; today's answer reports it for every group.
+        planning = self.horizon is not None
         if self.beginner:
-            self._balance(weekly, above_mrv)
+            self._balance(above_mrv)
             return above_mrv
         # Only exercises already trained take part (at a replayed planned day, later ones
         # have not been seen yet).
@@ -856,25 +858,43 @@ class _Engine:
                         found[0].slug,
                     )
                     continue
-            if weekly.group_sets(group) > self.cfg.volume.mrv:
+            if (not planning or any(self._arbitration_due(st, group) for st in members)) and (
+                self.weekly(self.today).group_sets(group) > self.cfg.volume.mrv
+            ):
                 above_mrv.add(group)
                 continue
             for st in members:
-                e = self.last[st.slug]
-                facts = self.catalog.get(st.slug)
-                if (
-                    st.stall >= self.cfg.stall.stall_exposures
-                    and uses_arbiter(facts, e)
-                    and not st.rotated_at(e.date)
-                    and group not in self.active
-                    and self.deload_phase(group) is None
-                ):
+                if self._arbitration_due(st, group):
                     st.clear_flags()
+                    facts, e = self.catalog.get(st.slug), self.last[st.slug]
                     self._arbitrate(st, facts, e, self.today, flags, self.regression(st))
-        self._balance(weekly, above_mrv)
+        self._balance(above_mrv)
         return above_mrv
 
-    def _balance(self, weekly: WeeklyVolume, above_mrv: set[str]) -> None:
+    def _arbitration_due(self, st: _Ex, group: str) -> bool:
+        """A stall the replay could not arbitrate yet (its group was busy) gets its turn."""
+        e = self.last[st.slug]
+        return (
+            st.stall >= self.cfg.stall.stall_exposures
+            and uses_arbiter(self.catalog.get(st.slug), e)
+            and not st.rotated_at(e.date)
+            and group not in self.active
+            and self.deload_phase(group) is None
+        )
+
+    def _balance_step_allowed(self, above_mrv: set[str]) -> bool:
+        """Whether a forced balance step may be taken today: never for beginners (R3), above
+        MRV, in a back deload, while another back modification is evaluated (R5), or within a
+        week of the last step."""
+        return not (
+            self.beginner
+            or BACK_GROUP in above_mrv
+            or self.deload_phase(BACK_GROUP) is not None
+            or BACK_GROUP in self.active
+            or (self.balance_step_on is not None and (self.today - self.balance_step_on).days < 7)
+        )
+
+    def _balance(self, above_mrv: set[str]) -> None:
         """R7 balance: at least as many back sets and reps as front; an intermediate with a
         deficit gets one forced ADD_SETS for the back per week (push volume is never cut).
 
@@ -883,6 +903,9 @@ class _Engine:
         `max_sets_per_exercise_session`; with fewer, or when all are capped, a new pull is
         added with a starting load (`addition_prescription`), and when all are capped trimming
         one pressing set is suggested in the plan's warnings, never applied."""
+        if self.horizon is not None and not self._balance_step_allowed(above_mrv):
+            return  # a replayed planned day: only the step itself matters
+        weekly = self.weekly(self.today)
         ratio_sets, ratio_reps = weekly.ratio_sets(), weekly.ratio_reps()
         deficit = (ratio_sets is not None and ratio_sets < 1.0) or (
             ratio_reps is not None and ratio_reps < 1.0
@@ -902,10 +925,10 @@ class _Engine:
                 (text.ARTICLE,),
             )
         )
-        if self.beginner or BACK_GROUP in above_mrv or self.deload_phase(BACK_GROUP) is not None:
-            return
-        holder = self.active.get(BACK_GROUP)
-        if holder is not None:
+        if not self._balance_step_allowed(above_mrv):
+            holder = self.active.get(BACK_GROUP)
+            if holder is None:
+                return
             self.plan_reasons.append(
                 Reason(
                     ReasonCode.ONE_AT_A_TIME_DEFERRED,
@@ -915,8 +938,6 @@ class _Engine:
                     (text.ARTICLE,),
                 )
             )
-            return
-        if self.balance_step_on is not None and (self.today - self.balance_step_on).days < 7:
             return
         back = [s for s in self.routine if self.catalog.get(s).side is Side.BACK]
         cap = self.cfg.modifications.max_sets_per_exercise_session

@@ -68,6 +68,10 @@ class Exposure(NamedTuple):
     target_rpe: float | None
     rep_range: tuple[int, int]
     high_effort_early: bool
+    # Hard sets (RPE >= 6 when logged; volume counts only these) and their reps, counted once
+    # here because every weekly window of the replay reads them.
+    hard_sets: int
+    hard_reps: int
 
     @property
     def set_count(self) -> int:
@@ -109,9 +113,12 @@ def _effort(
     bodyweight: float | None,
     cfg: RecommenderConfig,
     chart: RtsChart,
-) -> tuple[float | None, float | None, float | None, bool]:
-    """(e1RM, e1RM lower bound, last set's RPE, high effort before the last set) of the sets."""
+) -> tuple[float | None, float | None, float | None, bool, int, int]:
+    """(e1RM, e1RM lower bound, last set's RPE, high effort before the last set, hard sets,
+    their reps) of the sets."""
     high_effort_rpe = 10 - cfg.rpe.high_effort_max_rir
+    hard_min = cfg.volume.hard_set_min_rpe
+    hard_sets = hard_reps = 0
     e1rm: float | None = None
     lower: float | None = None
     last_index = len(work) - 1
@@ -119,8 +126,13 @@ def _effort(
     last_rpe: float | None = None
     for i, s in enumerate(work):
         rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure or s.is_amrap)
+        logged = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure)
+        # Only hard sets count toward volume: RPE >= 6 when effort was logged (RP counting).
+        if logged is None or logged >= hard_min:
+            hard_sets += 1
+            hard_reps += s.reps
         if i == last_index:
-            last_rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure)
+            last_rpe = logged
         elif rpe is not None and rpe >= high_effort_rpe:
             high_effort_early = True
         if system is None or not s.form_ok or s.reps <= 0:
@@ -139,7 +151,7 @@ def _effort(
             bound = chart.e1rm(set_system, s.reps, 10.0)
             if bound is not None and (lower is None or bound > lower):
                 lower = bound
-    return e1rm, lower, last_rpe, high_effort_early
+    return e1rm, lower, last_rpe, high_effort_early, hard_sets, hard_reps
 
 
 def build_exposure(
@@ -198,7 +210,7 @@ def build_exposure(
         if s.form_ok and s.load == load and s.assistance == assistance:
             total += s.reps
     system = _system_load(facts, load, assistance, bodyweight)
-    e1rm, lower, last_rpe, high_effort_early = _effort(
+    e1rm, lower, last_rpe, high_effort_early, hard_sets, hard_reps = _effort(
         work, load, assistance, system, facts, bodyweight, cfg, chart or RtsChart(cfg.rpe)
     )
     return Exposure(
@@ -221,6 +233,8 @@ def build_exposure(
         target_rpe=work[-1].target_rpe,
         rep_range=range_,
         high_effort_early=high_effort_early,
+        hard_sets=hard_sets,
+        hard_reps=hard_reps,
     )
 
 

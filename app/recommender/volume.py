@@ -16,7 +16,6 @@ from app.recommender.config import BACK_GROUP, RecommenderConfig
 from app.recommender.enums import Experience, LandmarkStatus, Pattern, Side
 from app.recommender.history import Exposure, default_rep_range, fallback_facts
 from app.recommender.models import ExerciseFacts, Feedback, LandmarkCheck, Plan
-from app.recommender.rpe import effective_rpe
 
 
 def group_credits(facts: ExerciseFacts, cfg: RecommenderConfig) -> dict[str, float]:
@@ -55,12 +54,13 @@ def is_front(
 class Catalog:
     """Facts and credits by slug, computed once per request."""
 
-    __slots__ = ("_cfg", "_credits", "facts")
+    __slots__ = ("_cfg", "_credits", "_front", "facts")
 
     def __init__(self, facts: Sequence[ExerciseFacts], cfg: RecommenderConfig):
         self.facts: dict[str, ExerciseFacts] = {f.slug: f for f in facts}
         self._cfg = cfg
         self._credits: dict[str, dict[str, float]] = {}
+        self._front: dict[str, bool] = {}
 
     def get(self, slug: str) -> ExerciseFacts:
         facts = self.facts.get(slug)
@@ -74,6 +74,14 @@ class Catalog:
         if found is None:
             found = group_credits(self.get(slug), self._cfg)
             self._credits[slug] = found
+        return found
+
+    def front(self, slug: str) -> bool:
+        """`is_front` for `slug`, once per request: every weekly window asks it again."""
+        found = self._front.get(slug)
+        if found is None:
+            found = is_front(self.get(slug), self.credits_for(slug), self._cfg)
+            self._front[slug] = found
         return found
 
     def parent(self, slug: str) -> str:
@@ -108,7 +116,7 @@ class WeeklyVolume:
         group_credit: Mapping[str, float],
         sets: float,
         reps: float,
-        cfg: RecommenderConfig,
+        front: bool,
     ) -> None:
         for group, credit in group_credit.items():
             self.sets[group] = self.sets.get(group, 0.0) + sets * credit
@@ -116,7 +124,7 @@ class WeeklyVolume:
         if facts.side is Side.BACK:
             self.back_side_sets += sets
             self.back_side_reps += reps
-        elif is_front(facts, group_credit, cfg):
+        elif front:
             self.front_sets += sets
             self.front_reps += reps
         if facts.pattern is Pattern.HORIZONTAL_PULL:
@@ -133,11 +141,6 @@ class WeeklyVolume:
 
     def ratio_reps(self) -> float | None:
         return self.back_side_reps / self.front_reps if self.front_reps > 0 else None
-
-
-def is_hard_set(rpe: float | None, cfg: RecommenderConfig) -> bool:
-    """Hard sets only count toward volume: RPE >= 6 when effort was logged (RP counting)."""
-    return rpe is None or rpe >= cfg.volume.hard_set_min_rpe
 
 
 def window_bounds(
@@ -168,22 +171,19 @@ def history_volume(
     start, end = window_bounds(on, cfg.volume.window_days, dates, cfg)
     lo = bisect_left(dates, start)
     hi = bisect_left(dates, end)
-    volume = WeeklyVolume({}, {})
+    # Summed per exercise first: a week has a few exercises but many exposures of them.
+    per_exercise: dict[str, list[int]] = {}
     for exposure in ordered[lo:hi]:
-        hard = [
-            s
-            for s in exposure.sets
-            if is_hard_set(effective_rpe(s.rpe, s.rir, to_failure=s.to_failure), cfg)
-        ]
-        if hard:
-            facts = catalog.get(exposure.exercise)
-            volume.add(
-                facts,
-                catalog.credits_for(exposure.exercise),
-                len(hard),
-                sum(s.reps for s in hard),
-                cfg,
-            )
+        if exposure.hard_sets:
+            found = per_exercise.get(exposure.exercise)
+            if found is None:
+                per_exercise[exposure.exercise] = [exposure.hard_sets, exposure.hard_reps]
+            else:
+                found[0] += exposure.hard_sets
+                found[1] += exposure.hard_reps
+    volume = WeeklyVolume({}, {})
+    for slug, (sets, reps) in per_exercise.items():
+        volume.add(catalog.get(slug), catalog.credits_for(slug), sets, reps, catalog.front(slug))
     return volume
 
 
@@ -199,7 +199,13 @@ def plan_volume(plan: Plan, catalog: Catalog, cfg: RecommenderConfig) -> WeeklyV
             reps = entry.rep_range[0]
         else:
             reps = default_rep_range(facts, cfg)[0]
-        volume.add(facts, catalog.credits_for(entry.exercise), sets, sets * reps, cfg)
+        volume.add(
+            facts,
+            catalog.credits_for(entry.exercise),
+            sets,
+            sets * reps,
+            catalog.front(entry.exercise),
+        )
     return volume
 
 
