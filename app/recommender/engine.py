@@ -86,6 +86,7 @@ from app.recommender.substitution import (
 )
 from app.recommender.text import num
 from app.recommender.volume import (
+    BalanceTotals,
     Catalog,
     FeedbackBook,
     WeeklyVolume,
@@ -96,6 +97,7 @@ from app.recommender.volume import (
     red_flags,
     rp_sets_allowed,
     window_bounds,
+    window_slice,
 )
 
 
@@ -340,6 +342,7 @@ class _Engine:
         # sessions before that day are visible to the windows, as they were when it was planned.
         self.horizon: date | None = None
         self.planned_weekly: dict[date, WeeklyVolume] = {}
+        self.balance_totals: BalanceTotals | None = None
         self.plan_reasons: list[Reason] = []
         self.plan_warnings: list[Caution] = []
 
@@ -882,6 +885,15 @@ class _Engine:
             and self.deload_phase(group) is None
         )
 
+    def _deficit_planned(self, day: date) -> bool:
+        """Whether the week before the replayed planned `day` is out of balance (R7), without
+        building that week's whole volume."""
+        if self.plan_weekly is not None:
+            return True  # the plan's volume is already built: `_balance` reads it
+        if self.balance_totals is None:
+            self.balance_totals = BalanceTotals(self.history.ordered, self.catalog)
+        return self.balance_totals.deficit(window_slice(day, self.visible_dates(), self.cfg))
+
     def _balance_step_allowed(self, above_mrv: set[str]) -> bool:
         """Whether a forced balance step may be taken today: never for beginners (R3), above
         MRV, in a back deload, while another back modification is evaluated (R5), or within a
@@ -903,7 +915,9 @@ class _Engine:
         `max_sets_per_exercise_session`; with fewer, or when all are capped, a new pull is
         added with a starting load (`addition_prescription`), and when all are capped trimming
         one pressing set is suggested in the plan's warnings, never applied."""
-        if self.horizon is not None and not self._balance_step_allowed(above_mrv):
+        if self.horizon is not None and not (
+            self._balance_step_allowed(above_mrv) and self._deficit_planned(self.today)
+        ):
             return  # a replayed planned day: only the step itself matters
         weekly = self.weekly(self.today)
         ratio_sets, ratio_reps = weekly.ratio_sets(), weekly.ratio_reps()

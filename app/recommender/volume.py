@@ -159,6 +159,43 @@ def window_bounds(
     return end - timedelta(days=days), end
 
 
+def window_slice(on: date, dates: Sequence[date], cfg: RecommenderConfig) -> slice:
+    """The exposures (by index into the sorted history) of the week `window_bounds` gives."""
+    start, end = window_bounds(on, cfg.volume.window_days, dates, cfg)
+    return slice(bisect_left(dates, start), bisect_left(dates, end))
+
+
+class BalanceTotals:
+    """Running totals of back-side and front hard sets and reps over the history, so whether
+    a week is out of balance (R7) is two subtractions: the replay asks it at every planned day.
+    Whole numbers, so the answer is exactly the one `WeeklyVolume` gives."""
+
+    __slots__ = ("_back_reps", "_back_sets", "_front_reps", "_front_sets")
+
+    def __init__(self, ordered: Sequence[Exposure], catalog: Catalog) -> None:
+        back_sets, back_reps, front_sets, front_reps = [0], [0], [0], [0]
+        for e in ordered:
+            back = e.hard_sets > 0 and catalog.get(e.exercise).side is Side.BACK
+            front = e.hard_sets > 0 and not back and catalog.front(e.exercise)
+            back_sets.append(back_sets[-1] + (e.hard_sets if back else 0))
+            back_reps.append(back_reps[-1] + (e.hard_reps if back else 0))
+            front_sets.append(front_sets[-1] + (e.hard_sets if front else 0))
+            front_reps.append(front_reps[-1] + (e.hard_reps if front else 0))
+        self._back_sets, self._back_reps = back_sets, back_reps
+        self._front_sets, self._front_reps = front_sets, front_reps
+
+    def deficit(self, window: slice) -> bool:
+        """Back behind front on sets or on reps (a ratio below 1.0) in the window."""
+        lo, hi, _ = window.indices(len(self._back_sets) - 1)
+
+        def total(prefix: list[int]) -> int:
+            return prefix[hi] - prefix[lo]
+
+        return total(self._back_sets) < total(self._front_sets) or total(self._back_reps) < total(
+            self._front_reps
+        )
+
+
 def history_volume(
     ordered: Sequence[Exposure],
     dates: Sequence[date],
@@ -168,12 +205,10 @@ def history_volume(
 ) -> WeeklyVolume:
     """Volume of the week before the session planned on `on` (`window_bounds`), from logged
     work sets."""
-    start, end = window_bounds(on, cfg.volume.window_days, dates, cfg)
-    lo = bisect_left(dates, start)
-    hi = bisect_left(dates, end)
+    window = window_slice(on, dates, cfg)
     # Summed per exercise first: a week has a few exercises but many exposures of them.
     per_exercise: dict[str, list[int]] = {}
-    for exposure in ordered[lo:hi]:
+    for exposure in ordered[window]:
         if exposure.hard_sets:
             found = per_exercise.get(exposure.exercise)
             if found is None:
@@ -285,6 +320,7 @@ def rp_sets_allowed(feedback: Feedback | None, cfg: RecommenderConfig) -> int:
 
 __all__ = [
     "BACK_GROUP",
+    "BalanceTotals",
     "Catalog",
     "FeedbackBook",
     "WeeklyVolume",
@@ -294,4 +330,5 @@ __all__ = [
     "red_flags",
     "rp_sets_allowed",
     "window_bounds",
+    "window_slice",
 ]

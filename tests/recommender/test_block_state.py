@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from app.recommender import (
+    DEFAULT_CONFIG,
     Experience,
     ModificationKind,
     Prescription,
@@ -21,7 +22,10 @@ from app.recommender import (
     SetLog,
     recommend,
 )
+from app.recommender.history import build_history
+from app.recommender.volume import BalanceTotals, Catalog, history_volume, window_slice
 from tests.recommender.builders import request, sessions, sets
+from tests.recommender.catalog import CATALOG
 
 INT = Experience.INTERMEDIATE
 
@@ -115,3 +119,19 @@ def test_an_added_exercise_the_lifter_never_does_lapses() -> None:
     later = recommend(request(history, experience=INT))
     still = [a for a in later.plan.state.active_modifications if a.added_exercise == added.exercise]
     assert still == [] or still[0].started_on >= history[-1].date
+
+
+def test_balance_totals_agree_with_the_weekly_volume() -> None:
+    # The replay's cheap balance check must say exactly what the full weekly volume says.
+    steps = _loop(10)
+    req = steps[-1][0]
+    catalog = Catalog(CATALOG, DEFAULT_CONFIG)
+    history = build_history(req.history, catalog.facts, 80.0, DEFAULT_CONFIG)
+    dates = [e.date for e in history.ordered]
+    totals = BalanceTotals(history.ordered, catalog)
+    for day in sorted(set(dates)):
+        visible = dates[: dates.index(day)]
+        weekly = history_volume(history.ordered, visible, day, catalog, DEFAULT_CONFIG)
+        ratios = (weekly.ratio_sets(), weekly.ratio_reps())
+        expected = any(r is not None and r < 1.0 for r in ratios)
+        assert totals.deficit(window_slice(day, visible, DEFAULT_CONFIG)) is expected, day
