@@ -343,6 +343,7 @@ class _Engine:
         self.horizon: date | None = None
         self.planned_weekly: dict[date, WeeklyVolume] = {}
         self.balance_totals: BalanceTotals | None = None
+        self.planned_routines: dict[date, tuple[str, ...]] = {}
         self.plan_reasons: list[Reason] = []
         self.plan_warnings: list[Caution] = []
 
@@ -462,8 +463,15 @@ class _Engine:
         self.routine = request_routine
 
     def _planned_routine(self, day: date) -> tuple[str, ...]:
-        """The routine as it stood when the session of `day` was planned."""
-        return routine_exercises(self.plan, self.history, self.dates, day, self.cfg, planned=True)
+        """The routine as it stood when the session of `day` was planned (asked twice per day:
+        for the day's decisions and for judging the session before it)."""
+        found = self.planned_routines.get(day)
+        if found is None:
+            found = routine_exercises(
+                self.plan, self.history, self.dates, day, self.cfg, planned=True
+            )
+            self.planned_routines[day] = found
+        return found
 
     def _replay_beginner(self, st: _Ex, facts: ExerciseFacts, e: Exposure) -> None:
         """Linear progression counters: consecutive failures, and deloads at the limit (GZCLP:
@@ -518,6 +526,9 @@ class _Engine:
                 st.stall = 0
                 st.set_best(e)
                 return
+            # The window's heavier load becomes the episode's reference once lifted, so more
+            # reps at it later in the window are progress (LOAD_UP 14 -> 16 reps: issue 8).
+            st.note_key(e)
             if evaluated < self.cfg.stall.evaluation_window:
                 self.active[group] = replace(active, exposures_evaluated=evaluated)
                 in_window = True
@@ -840,13 +851,15 @@ class _Engine:
             return above_mrv
         # Only exercises already trained take part (at a replayed planned day, later ones
         # have not been seen yet).
-        seen = [st for st in self.ex.values() if st.slug in self.last]
-        groups = sorted({st.group for st in seen})
-        for group in groups:
+        by_group: dict[str, list[_Ex]] = {}
+        for st in self.ex.values():
+            if st.slug in self.last:
+                by_group.setdefault(st.group, []).append(st)
+        for group in sorted(by_group):
             if self.deload_phase(group) is not None:
                 continue
             flags = self.flags(group, self.today)
-            members = [st for st in seen if st.group == group]
+            members = by_group[group]
             if flags:
                 found = next(
                     ((st, r) for st in members if (r := self.regression(st)) is not None), None
