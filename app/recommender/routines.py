@@ -361,8 +361,11 @@ def _scheme_key(e: Exposure) -> tuple[float, float, int, tuple[int, ...]]:
 
 
 def stalled_sessions(exposures: Sequence[Exposure]) -> int:
-    """Sessions at the latest scheme since (and including) its last new best total reps: three
-    identical misses count 3, rising totals keep the count at 1."""
+    """Sessions at the latest scheme without progress (spec 6: an exposure progresses when it
+    beats the best total so far): three identical misses count 3, and each new best total
+    restarts the count at 0, so 22 -> 23 -> 22 -> 20 counts 2, not 3 (issue 8, finding 5). The
+    scheme's first session is its baseline and counts as a session without progress. A
+    session with broken form (R8) is never a new best."""
     key = _scheme_key(exposures[-1])
     run: list[Exposure] = []
     for x in reversed(exposures):
@@ -370,10 +373,10 @@ def stalled_sessions(exposures: Sequence[Exposure]) -> int:
             break
         run.append(x)
     run.reverse()
-    best, since = -1, 0
-    for i, x in enumerate(run):
-        if x.total_reps > best:
-            best, since = x.total_reps, i
+    best, since = run[0].total_reps, 0
+    for i, x in enumerate(run[1:], start=1):
+        if not x.form_broken and x.total_reps > best:
+            best, since = x.total_reps, i + 1
     return len(run) - since
 
 

@@ -571,10 +571,19 @@ def _exposures(request: RecommendationRequest, slug: str) -> list[_Exposure]:
     return out
 
 
-def _progress_flags(exposures: list[tuple[bool, _Exposure]]) -> list[bool]:
+RESTART = "restart"
+CLOSED = "closed"
+
+
+def _progress_flags(exposures: list[tuple[str | None, _Exposure]]) -> list[bool]:
     """Per exposure, whether it beat the best performance key so far (spec 6): a higher level
     (rung, load) with every target met, or more total reps at the best's level. A deload or
-    reset session (flagged True) starts a new block, so the best restarts after it.
+    reset session (RESTART) starts a new block, so the best restarts after it. An exposure
+    that closed a modification's window successfully (CLOSED) is progress and becomes the
+    best: spec 6 compares with the best of the *current* episode, and window success closes
+    the episode, so a heavier key from before the modification is no longer the reference
+    (OHP 50 kg x 17 in February, REPS_UP succeeds at 47.5 kg x 28, then 50 kg x 26 in April is
+    the new episode's first 50 kg exposure, not a beaten February best).
 
     Where the spec leaves room, the reading is the one a coach (and the engine) uses: a set
     logged with broken form never counts as a success (R8), so such an exposure neither
@@ -584,10 +593,14 @@ def _progress_flags(exposures: list[tuple[bool, _Exposure]]) -> list[bool]:
     with (30 → 31 → 32 reps at a new load is progress although the targets were missed)."""
     flags = []
     best: _Exposure | None = None
-    for restart, e in exposures:
-        if restart:
+    for marker, e in exposures:
+        if marker == RESTART:
             best = None
             flags.append(False)
+            continue
+        if marker == CLOSED:
+            best = e
+            flags.append(True)
             continue
         if not e.clean:
             flags.append(False)
@@ -621,14 +634,55 @@ def _deload_dates(run: Run) -> set[tuple[date, str]]:
     }
 
 
+def _windows_closed(run: Run) -> set[tuple[date, str]]:
+    """(session date, exercise) of exposures done under a modification a stall opened after
+    which the next answer neither carries that modification on nor declares a stall, defers,
+    deloads or rotates: the window succeeded there (spec 6: "window success closes the
+    episode"). Read from the answers because success may come from the e1RM, which this check
+    does not fit; a failed stall window always answers with the stall again (next candidate,
+    deload or rotation). A window the balance forced (no stall behind it) can fail quietly,
+    so it never closes an episode here."""
+    closed: set[tuple[date, str]] = set()
+    stall_window: dict[str, ModificationKind] = {}
+    for step in run.steps:
+        for d in step.performed:
+            if d.modification is None:
+                stall_window.pop(d.exercise, None)
+                continue
+            if d.reason is ReasonCode.STALL_DETECTED:
+                stall_window[d.exercise] = d.modification.kind
+            elif stall_window.get(d.exercise) is not d.modification.kind:
+                stall_window.pop(d.exercise, None)
+                continue
+            rec = step.answer.for_exercise(d.exercise)
+            if rec is None:
+                continue
+            carried_on = rec.modification is not None and rec.modification.kind is (
+                d.modification.kind
+            )
+            stalled = bool(
+                {ReasonCode.STALL_DETECTED, ReasonCode.ONE_AT_A_TIME_DEFERRED}
+                & set(rec.reason_codes)
+            )
+            if not carried_on and not stalled and rec.action not in _NOT_CLOSED:
+                closed.add((step.session.date, d.exercise))
+    return closed
+
+
+_NOT_CLOSED = frozenset({Action.DELOAD, Action.RESET, Action.ROTATE_VARIATION})
+
+
 def rising_reps_not_stall(run: Run) -> list[Violation]:
     """A newly declared STALL_DETECTED (absent from the previous answer for that exercise) is
     wrong when one of the last 3 exposures beat the best performance
     key so far: 30 → 31 → 32 total reps at one load is progress. Deload and reset sessions are
-    left out and restart the best. A group deload another exercise's stall triggered quotes
-    that stall on every member; it is not a stall declared on the member."""
+    left out and restart the best; an exposure that closed a modification's window
+    successfully becomes the best of the new episode (`_windows_closed`). A group deload
+    another exercise's stall triggered quotes that stall on every member; it is not a stall
+    declared on the member."""
     window = run.config.stall.stall_exposures
     skipped = _deload_dates(run)
+    closed = _windows_closed(run)
     found: list[Violation] = []
     previous: RecommendationResult | None = None
     for step in run.steps:
@@ -646,11 +700,18 @@ def rising_reps_not_stall(run: Run) -> list[Violation]:
                 if any(x.exercise == rec.exercise for x in s.sets)
             ]
             exposures = [
-                ((d, rec.exercise) in skipped, e)
+                (
+                    RESTART
+                    if (d, rec.exercise) in skipped
+                    else CLOSED
+                    if (d, rec.exercise) in closed
+                    else None,
+                    e,
+                )
                 for d, e in zip(dated, _exposures(step.request, rec.exercise), strict=True)
             ]
             flags = _progress_flags(exposures)
-            recent = [i for i, (restart, _) in enumerate(exposures) if not restart][-window:]
+            recent = [i for i, (m, _) in enumerate(exposures) if m != RESTART][-window:]
             if len(recent) == window and any(flags[i] for i in recent):
                 totals = [exposures[i][1].total for i in recent]
                 found.append(

@@ -255,3 +255,18 @@ def test_echoed_state_continues_the_episode_exactly() -> None:
     assert rec is not None
     assert rec.modification is not None
     assert "2 of 3" in rec.reasons[-1].message
+
+
+def test_more_reps_at_the_load_up_weight_close_the_window() -> None:
+    # Issue 8, finding 5: the window's heavier load becomes the reference once lifted, so
+    # 26 -> 27 reps at 72.5 kg is progress although the targets of 8 were missed.
+    history = [
+        *stalled(6),
+        sets(ROW, [7, 7, 6, 6], 72.5, target=8, target_range=(8, 12)),
+        sets(ROW, [7, 7, 7, 6], 72.5, target=8, target_range=(8, 12)),
+    ]
+    rec = run(sessions(*history), experience=INT).for_exercise(ROW)
+    assert rec is not None
+    assert rec.modification is None
+    assert ReasonCode.STALL_DETECTED not in rec.reason_codes
+    assert rec.metrics.stall_count == 0

@@ -291,6 +291,28 @@ class TestPullUpStall:
         assert r.action is Action.REPEAT
         assert r.prescription.assistance == 30
 
+    def test_a_new_best_restarts_the_stall_count(self) -> None:
+        # 22 -> 23 -> 22 -> 20: the 23 was progress (spec 6), so only 2 sessions stalled since.
+        history = sessions(
+            assisted([8, 7, 7], 30),
+            assisted([8, 8, 7], 30),
+            assisted([8, 7, 7], 30),
+            assisted([7, 7, 6], 30),
+        )
+        r = rec(history, APU)
+        assert r.action is Action.REPEAT
+        assert ReasonCode.STALL_DETECTED not in r.reason_codes
+        assert r.prescription.assistance == 30
+
+    def test_a_best_logged_with_broken_form_is_no_new_best(self) -> None:
+        # R8: 8+8 clean reps beat the baseline's 14, but the session's form broke.
+        *clean, last = assisted([8, 8, 7], 30)
+        broken = (*clean, replace(last, form_ok=False))
+        history = sessions(
+            assisted([5, 5, 4], 30), broken, assisted([5, 5, 4], 30), assisted([5, 5, 4], 30)
+        )
+        assert rec(history, APU).action is Action.ROTATE_VARIATION
+
     def test_the_more_assisted_3x10_done_returns_to_3x8(self) -> None:
         history = sessions(*[assisted([8, 7, 6], 30)] * 3, assisted([10, 10, 10], 32.5, 10))
         r = rec(history, APU)
@@ -337,8 +359,10 @@ class TestPullUpStall:
         assert r.action is Action.ROTATE_VARIATION
 
     def test_a_stuck_lifter_never_gets_12_identical_prescriptions(self) -> None:
-        """Closed loop: the lifter does what is prescribed and always misses the last reps."""
-        history: list[Session] = [*sessions(assisted([8, 7, 6], 30))]
+        """Closed loop: the lifter does what is prescribed and always misses the last rep.
+        The logged start is that same miss: a start below it would make the first prescribed
+        session a new best (spec 6), and the 3 stalled sessions would count from there."""
+        history: list[Session] = [*sessions(assisted([8, 8, 7], 30))]
         seen = []
         for _ in range(12):
             r = rec(tuple(history), APU)
