@@ -921,7 +921,8 @@ class _Engine:
 
     def _balance(self, above_mrv: set[str]) -> None:
         """R7 balance: at least as many back sets and reps as front; an intermediate with a
-        deficit gets one forced ADD_SETS for the back per week (push volume is never cut).
+        deficit gets one forced ADD_SETS for the back per week (push volume is never cut), never
+        on a lift climbing back after a reset (none is taken while every open one is).
 
         With 3+ back exercises the set goes to the pull or back accessory with the fewest
         weekly sets (then fewest sets in a session, top-five rank, routine order), never past
@@ -975,6 +976,13 @@ class _Engine:
             if self.catalog.get(s).pattern not in (Pattern.HINGE, Pattern.BACK_EXTENSION)
             and self._session_sets_of(s) + 1 <= cap
         ]
+        # A lift in its climb back after a reset (`_climb_base`) is not given the set: the
+        # modification would take the session's one change, keeping it at the reset load and
+        # reps (issue 8), and its own climb already brings its sets back.
+        climbing = [s for s in open_ if (st := self.ex.get(s)) and self._climb_base(st)]
+        if len(back) >= 3 and open_ and len(climbing) == len(open_):
+            return
+        open_ = [s for s in open_ if s not in climbing]
         if len(back) >= 3 and open_:
             target = min(open_, key=self._balance_rank)
             self.active[BACK_GROUP] = ActiveModification(

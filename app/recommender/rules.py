@@ -971,6 +971,9 @@ def bodyweight_reps(
     """
     lad = ctx.cfg.ladders
     if exposure.load > 0:
+        back = _belt_climb_back(exposure, ctx, climb)
+        if back is not None:
+            return back
         return double_progression(
             exposure, facts, ctx, rep_range=rep_range, grid=ctx.grids.belt(), climb=climb
         )
@@ -1009,6 +1012,27 @@ def bodyweight_reps(
         exposure,
         ctx,
         climb,
+    )
+
+
+def _belt_climb_back(exposure: Exposure, ctx: RuleContext, climb: Climb | None) -> Decision | None:
+    """After a reset of a belt-loaded bodyweight lift (90 % of the pre-deload belt load at the
+    rep floor), a session logged at least `rpe.autoregulation_threshold` under its target climbs
+    the belt load straight back toward the pre-deload load (`_climb_back`, on the belt grid,
+    with the bodyweight share in the e1RM), and the reps come with it as far as the e1RM
+    allows (`climbed`). Double progression alone added one rep a session at the reset load
+    (issue 8: no weeks at RPE < 5 after a reset)."""
+    base = climb.base if climb is not None else None
+    if base is None or ctx.beginner or exposure.last_rpe is None:
+        return None
+    target_rpe = prescribed_rpe(exposure, ctx)
+    if target_rpe is None or target_rpe - exposure.last_rpe < ctx.cfg.rpe.autoregulation_threshold:
+        return None
+    if base.load <= exposure.load + _EPS:
+        return None
+    assert climb is not None  # noqa: S101 - base came from it
+    return _climb_back(
+        exposure, ctx.grids.belt(), ctx, base.load, target_rpe, climb.system_offset, climb
     )
 
 

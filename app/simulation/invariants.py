@@ -36,6 +36,9 @@ from app.simulation.loop import BODYWEIGHT_LOADINGS, PerformedExercise, Run, Ste
 MAX_SETS_FROM_VOLUME = 6
 LOW_RPE = 5.0
 RAMP_WEEKS = 3
+# A set at or above this true RPE is an overshoot of the default target (8) by the
+# autoregulation threshold (1): the lift has been worked to its limit (reset_ramps_back).
+HARD_RPE = 9.0
 PULLS = frozenset({Pattern.VERTICAL_PULL, Pattern.HORIZONTAL_PULL})
 VOLUME_CODES = frozenset(
     {
@@ -479,6 +482,14 @@ def reset_ramps_back(run: Run) -> list[Violation]:
       weeks are not judged, since a lighter week after that is ordinary RPE autoregulation (a
       set logged at RPE 9 against a target of 8 cuts the next load), not a reset that never
       ramped back.
+    - The ramp is also complete once a session after the reset reached the pre-deload load
+      (level) with a set at true RPE >= `HARD_RPE`, though short of the pre-deload reps: the
+      load is back and the lifter was at the limit there, so the next week's lighter load is
+      RPE autoregulation answering that overshoot (spec 8: logged RPE 9.5 against 8 cuts the
+      load), and an easy day after it is the simulator's day-to-day noise, not a missing ramp.
+      After a GZCLP restart the same holds for a set at `HARD_RPE` at any load, since the
+      restart is below the failed load by design: the stage is worked to failure, and what
+      follows is GZCLP's own failure rule (the next stage at the same load).
     - After a GZCLP stage restart (3x6 failed -> 3x10 at the last 3x10 load + 7.5 kg, far below
       the failed load by design) a week in which every session's load rose over the session
       before is GZCLP's own ramp: its linear climb of +5 kg a session is how the lift returns.
@@ -504,8 +515,13 @@ def reset_ramps_back(run: Run) -> list[Violation]:
             start = reset_day + timedelta(days=7 * week)
             ramped = pre is not None and any(
                 day < start
-                and _key(d.sets) >= _key(pre.sets)
-                and max(d.true_rpe, default=0.0) >= LOW_RPE
+                and (
+                    (_key(d.sets) >= _key(pre.sets) and max(d.true_rpe, default=0.0) >= LOW_RPE)
+                    or (
+                        max(d.true_rpe, default=0.0) >= HARD_RPE
+                        and (tier is not None or _level(d.sets) >= _level(pre.sets) - _EPS)
+                    )
+                )
                 for day, d in later
             )
             if ramped:

@@ -18,8 +18,10 @@ from app.recommender import (
     Unit,
     recommend,
 )
+from app.recommender.engine import arbiter_group
 from app.recommender.text import prescription_text
 from tests.recommender.builders import START, request, run, sessions, sets
+from tests.recommender.catalog import DIP
 
 INT = Experience.INTERMEDIATE
 ROW = "barbell-bent-over-row"
@@ -98,3 +100,38 @@ def test_a_beginners_second_deload_in_a_row_does_not_slide_lower() -> None:
     assert rec.action is Action.DELOAD
     assert rec.prescription.load == 25
     assert any("recent best 30 kg" in r.message for r in rec.reasons)
+
+
+def test_a_belt_loaded_dip_climbs_back_to_the_pre_deload_belt_load() -> None:
+    """Dips at 3x10 with 10 kg on the belt regress and deload (7.5 kg); the reset is 8.75 kg at
+    the 6-rep floor, logged at RPE 3. Before the fix double progression added one rep a
+    session at 8.75 kg (pressing-heavy seed 13: a week at RPE 4.8); now the belt load climbs
+    back to the pre-deload 10 kg and the reps with it as far as the e1RM allows."""
+    cfg = replace(DEFAULT_CONFIG, volume=replace(DEFAULT_CONFIG.volume, mev=4))
+    first = sessions(
+        *[
+            sets("dip", [10] * 3, 10, target=10, target_range=(6, 12), rpe=rpe)
+            for rpe in (8.0, 8.5, 9.0, 9.5)
+        ],
+        every=3,
+    )
+    day = first[-1].date + timedelta(days=2)
+    soreness = Feedback(arbiter_group(DIP, cfg), START, soreness=3)
+    base = replace(request(first, experience=INT, feedback=(soreness,)), config=cfg, today=day)
+    deload = Session(day, sets("dip", [10, 10], 7.5, target=10, rpe=6))
+    base = replace(base, history=(*first, deload), today=day + timedelta(days=8))
+    reset = recommend(base).for_exercise("dip")
+    assert reset is not None
+    assert reset.action is Action.RESET
+    assert reset.prescription.load == 8.75
+    n, reps = reset.prescription.sets, reset.prescription.reps
+    assert reps is not None
+    logged = Session(base.today, sets("dip", [reps] * n, 8.75, target=reps, rpe=3))
+    after = recommend(
+        replace(base, history=(*base.history, logged), today=base.today + timedelta(days=2))
+    ).for_exercise("dip")
+    assert after is not None
+    assert after.action is Action.RPE_ADJUST
+    assert after.prescription.load == 10
+    assert after.prescription.reps is not None
+    assert after.prescription.reps > reps
