@@ -65,6 +65,7 @@ from app.recommender.rules import (
     double_progression,
     high_effort_warning,
     linear_progression,
+    prescribed_rpe,
     pull_up_ladder,
     reset_after_deload,
     rpe_autoregulation,
@@ -979,7 +980,11 @@ class _Engine:
         # A lift in its climb back after a reset (`_climb_base`) is not given the set: the
         # modification would take the session's one change, keeping it at the reset load and
         # reps (issue 8), and its own climb already brings its sets back.
-        climbing = [s for s in open_ if (st := self.ex.get(s)) and self._climb_base(st)]
+        climbing = [
+            s
+            for s in open_
+            if ((st := self.ex.get(s)) and self._climb_base(st)) or self._load_change_due(s)
+        ]
         if len(back) >= 3 and open_ and len(climbing) == len(open_):
             return
         open_ = [s for s in open_ if s not in climbing]
@@ -1013,6 +1018,16 @@ class _Engine:
             if len(back) >= 3:
                 self._suggest_press_trim(cap)
         self.balance_step_on = self.today
+
+    def _load_change_due(self, slug: str) -> bool:
+        """The lift's last session was logged well under its target RPE, so its own next step
+        raises the load (RPE autoregulation): a balance set would take that one change and hold
+        it at a load that is too light."""
+        e = self.last.get(slug)
+        if e is None or e.last_rpe is None:
+            return False
+        target = prescribed_rpe(e, self.ctx)
+        return target is not None and target - e.last_rpe >= self.cfg.rpe.autoregulation_threshold
 
     def _session_sets_of(self, slug: str) -> int:
         """Sets of `slug` in one session: its last logged exposure, else the plan's entry."""

@@ -39,6 +39,9 @@ RAMP_WEEKS = 3
 # A set at or above this true RPE is an overshoot of the default target (8) by the
 # autoregulation threshold (1): the lift has been worked to its limit (reset_ramps_back).
 HARD_RPE = 9.0
+# The reset's target RPE (deload.reset_target_rpe): back at the pre-deload load at this effort,
+# the climb is done (reset_ramps_back).
+TARGET_RPE = 8.0
 PULLS = frozenset({Pattern.VERTICAL_PULL, Pattern.HORIZONTAL_PULL})
 VOLUME_CODES = frozenset(
     {
@@ -478,15 +481,18 @@ def reset_ramps_back(run: Run) -> list[Violation]:
     Two precise exemptions, both about a ramp that is happening rather than missing:
     - The ramp is complete once a session after the reset (not a deload) was trained at or
       above the pre-deload performance (the chain's base session, `_Chains`: its load, and at
-      that load its reps, which is what a bodyweight lift ramps) with a set at RPE >= 5; later
+      that load its reps, which is what a bodyweight lift ramps) with a set at RPE >= 5, or
+      at the pre-deload session's own best RPE when that was lighter (a belt step taken just
+      before a group deload: the ramp's aim is the pre-deload level, not more); later
       weeks are not judged, since a lighter week after that is ordinary RPE autoregulation (a
       set logged at RPE 9 against a target of 8 cuts the next load), not a reset that never
       ramped back.
     - The ramp is also complete once a session after the reset reached the pre-deload load
-      (level) with a set at true RPE >= `HARD_RPE`, though short of the pre-deload reps: the
-      load is back and the lifter was at the limit there, so the next week's lighter load is
-      RPE autoregulation answering that overshoot (spec 8: logged RPE 9.5 against 8 cuts the
-      load), and an easy day after it is the simulator's day-to-day noise, not a missing ramp.
+      (level) with a set at true RPE >= `TARGET_RPE`, the reset's own target, though short of
+      the pre-deload reps: the load is back and worked at the target effort, so a later lighter
+      load is RPE autoregulation answering a logged overshoot (spec 8: logged RPE 9.5 against 8
+      cuts the load), and an easy day after it is the simulator's day-to-day noise, not a
+      missing ramp.
       After a GZCLP restart the same holds for a set at `HARD_RPE` at any load, since the
       restart is below the failed load by design: the stage is worked to failure, and what
       follows is GZCLP's own failure rule (the next stage at the same load).
@@ -516,11 +522,17 @@ def reset_ramps_back(run: Run) -> list[Violation]:
             ramped = pre is not None and any(
                 day < start
                 and (
-                    (_key(d.sets) >= _key(pre.sets) and max(d.true_rpe, default=0.0) >= LOW_RPE)
-                    or (
-                        max(d.true_rpe, default=0.0) >= HARD_RPE
-                        and (tier is not None or _level(d.sets) >= _level(pre.sets) - _EPS)
+                    (
+                        _key(d.sets) >= _key(pre.sets)
+                        and max(d.true_rpe, default=0.0)
+                        >= min(LOW_RPE, max(pre.true_rpe, default=LOW_RPE))
                     )
+                    or (
+                        tier is None
+                        and max(d.true_rpe, default=0.0) >= TARGET_RPE
+                        and _level(d.sets) >= _level(pre.sets) - _EPS
+                    )
+                    or (tier is not None and max(d.true_rpe, default=0.0) >= HARD_RPE)
                 )
                 for day, d in later
             )
