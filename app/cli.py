@@ -38,13 +38,13 @@ from app.simulation import (
     ARCHETYPES,
     INVARIANTS,
     Archetype,
+    Run,
     action_rows,
     check_run,
     summed_counts,
     violation_counts,
 )
 from app.simulation import simulate as run_simulation
-from app.simulation.plot import render_svg
 from app.users.schemas import UserCreate
 from app.users.service import find_by_email, make_admin
 
@@ -322,8 +322,17 @@ def simulate(
         for v in violations[:3]:
             console.print(f"  {v.invariant} {v.on} {v.exercise or ''}: {escape(v.description)}")
     if plot is not None:
-        plot.write_text(render_svg(run), encoding="utf-8")
+        plot.write_text(_svg(run), encoding="utf-8")
         console.print(f"chart written to {plot}")
+
+
+def _svg(run: Run) -> str:
+    """The run's chart. matplotlib is imported here, not with the module: every `spotter serve`
+    worker imports this module before it answers the supervisor's health ping, and a second
+    of plotting imports there gets workers killed on a busy machine."""
+    from app.simulation.plot import render_svg  # noqa: PLC0415 - see the docstring
+
+    return render_svg(run)
 
 
 def _counts_table(title: str, counts: dict[str, dict[str, int]]) -> Table:
@@ -339,7 +348,7 @@ def _counts_table(title: str, counts: dict[str, dict[str, int]]) -> Table:
 def _one_archetype(name: str, weeks: int, seeds: int, out: Path) -> dict[str, int]:
     catalog = content_catalog()
     runs = [run_simulation(ARCHETYPES[name], catalog, weeks=weeks, seed=s) for s in range(seeds)]
-    (out / f"{name}.svg").write_text(render_svg(runs[0]), encoding="utf-8")
+    (out / f"{name}.svg").write_text(_svg(runs[0]), encoding="utf-8")
     return summed_counts(runs)
 
 
