@@ -153,6 +153,9 @@ def _default_muscle_groups() -> tuple[tuple[str, str], ...]:
     pairs += [(m, ERECTORS_GROUP) for m in _ERECTOR_MUSCLES]
     pairs += [
         ("pectoralis-major", CHEST_GROUP),
+        # The heads the content names separately (the pullover is a sternal-head lift).
+        ("pectoralis-major-clavicular", CHEST_GROUP),
+        ("pectoralis-major-sternal", CHEST_GROUP),
         ("pectoralis-minor", CHEST_GROUP),
         ("anterior-deltoid", FRONT_DELTS_GROUP),
     ]

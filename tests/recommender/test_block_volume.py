@@ -365,6 +365,10 @@ def test_every_back_muscle_slug_credits_the_back() -> None:
     assert mapping["erector-spinae"] == mapping["quadratus-lumborum"] == "erectors"
     assert mapping.get("anterior-deltoid") == "front-delts"
     assert {mapping.get("pectoralis-major"), mapping.get("pectoralis-minor")} == {"chest"}
+    # Every pectoral (the heads included: the pullover is a sternal-head lift) credits the
+    # chest rather than a group named after itself.
+    for slug in (s for s in muscles if s.startswith("pectoralis-")):
+        assert mapping.get(slug) == "chest", slug
     assert set(mapping) <= set(muscles), set(mapping) - set(muscles)
 
 
