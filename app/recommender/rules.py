@@ -27,6 +27,7 @@ from app.recommender.models import (
     Profile,
     Reason,
     Replacement,
+    SetLog,
 )
 from app.recommender.rpe import rts_percentage, set_e1rm
 from app.recommender.text import num, reps_text
@@ -711,13 +712,13 @@ def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its ow
         return None
     code = ReasonCode.RPE_ADJUST_UP if new > load else ReasonCode.RPE_ADJUST_DOWN
     target_note = "" if exposure.target_rpe is not None else " (the default when none is sent)"
+    arithmetic = _e1rm_sum(
+        last, bodyweight_part, exposure.last_rpe, e1rm, target_reps, target_rpe, ctx
+    )
     head = (
         f"The last set was {text.plural(last.reps, 'rep')} at RPE {num(exposure.last_rpe)} "
-        f"against a target of RPE {num(target_rpe)}{target_note}: e1RM "
-        f"{num(last.load + bodyweight_part)} / "
-        f"{num(rts_percentage(last.reps, exposure.last_rpe, rpe_cfg) or 0)} = {num(e1rm)}, and "
-        f"{text.plural(target_reps, 'rep')} at RPE {num(target_rpe)} is {num(pct * 100)} % of "
-        f"it = {num(raw)}, so {ctx.qty(load)} → {ctx.qty(new)}: next "
+        f"against a target of RPE {num(target_rpe)}{target_note}: {arithmetic}, so "
+        f"{ctx.qty(load)} → {ctx.qty(new)}: next "
     )
     return climbed(
         Action.RPE_ADJUST,
@@ -726,6 +727,27 @@ def rpe_autoregulation(  # noqa: PLR0911, PLR0912 - each missing input is its ow
         exposure,
         ctx,
         climb,
+    )
+
+
+def _e1rm_sum(
+    last: SetLog,
+    bodyweight_part: float,
+    last_rpe: float,
+    e1rm: float,
+    target_reps: int,
+    target_rpe: float,
+    ctx: RuleContext,
+) -> str:
+    """The RTS arithmetic behind an RPE-driven load, spelled out once for every message that
+    shows it: the set's e1RM, then the load the target reps and RPE allow from it."""
+    cfg = ctx.cfg.rpe
+    pct = rts_percentage(target_reps, target_rpe, cfg) or 0.0
+    return (
+        f"e1RM {num(last.load + bodyweight_part)} / "
+        f"{num(rts_percentage(last.reps, last_rpe, cfg) or 0)} = {num(e1rm)}, and "
+        f"{text.plural(target_reps, 'rep')} at RPE {num(target_rpe)} is {num(pct * 100)} % of "
+        f"it = {num(e1rm * pct - bodyweight_part)}"
     )
 
 
@@ -754,12 +776,10 @@ def _climb_back(
     if e1rm is not None and pct is not None:
         raw = e1rm * pct - bodyweight_part
         new = min(grid.floor_or_min(raw), cap)
-        how = (
-            f"e1RM {num(last.load + bodyweight_part)} / "
-            f"{num(rts_percentage(last.reps, exposure.last_rpe, rpe_cfg) or 0)} = {num(e1rm)}, "
-            f"and {text.plural(target_reps, 'rep')} at RPE {num(target_rpe)} is "
-            f"{num(pct * 100)} % of it = {num(raw)}, capped at the pre-deload {ctx.qty(cap)}"
+        arithmetic = _e1rm_sum(
+            last, bodyweight_part, exposure.last_rpe, e1rm, target_reps, target_rpe, ctx
         )
+        how = f"{arithmetic}, capped at the pre-deload {ctx.qty(cap)}"
     else:
         new = cap
         how = "too easy for an e1RM, so straight back to the pre-deload load"
