@@ -15,7 +15,7 @@ BIN := .venv/bin
 # Never let uv download an interpreter: the machine's Python is the one we were asked to use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run lint typecheck test bench simulate clean
+.PHONY: help install run lint typecheck test test-under-load bench simulate clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,14 @@ typecheck: install ## mypy --strict over the app, the migrations and the tests
 
 test: lint typecheck ## Everything CI runs: lint, types and the whole pytest suite
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
+
+test-under-load: install ## The same suite while one CPU-bound process per core keeps the machine busy
+	$(BIN)/python -m tests.support.load $(MAKE) test
+
+bench: install ## Benchmarks: catalog reads, the rate limiter, the recommender (figures, not CI)
+	$(BIN)/python scripts/bench_kb.py
+	$(BIN)/python scripts/bench_ratelimit.py
+	$(BIN)/python scripts/bench_recommender.py
 
 simulate: install ## Every simulator archetype x 20 seeds x 16 weeks: invariant counts, SVGs in .sim/ (not CI)
 	$(BIN)/spotter simulate-all --seeds 20 --weeks 16 --out .sim

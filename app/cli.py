@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
@@ -31,7 +31,7 @@ from app.importers.free_exercise_db import (
     import_records,
     read_records,
 )
-from app.observability import configure_logging, logging_config
+from app.logs import configure_logging
 from app.recommendations.service import exercise_facts
 from app.recommender import ExerciseFacts
 from app.simulation import (
@@ -243,17 +243,23 @@ def serve(
         migrations.upgrade(url)
     if load:
         _load_content(url, None)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_config=logging_config(settings),
-        proxy_headers=True,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    if settings.database_url is None:
+        # The server process attaches to the embedded server itself, so that the server
+        # stops when that process exits (exec skips this process's exit handlers).
+        os.environ.pop("DATABASE_URL", None)
+    arguments = [
+        "--host",
+        host or settings.host,
+        "--port",
+        str(port or settings.port),
+        "--workers",
+        str(workers or settings.workers),
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process (same pid, so signals from Docker or a supervisor still reach the
+    # server) with the small server module: see app.serving for why workers need it small.
+    os.execv(sys.executable, [sys.executable, "-m", "app.serving", *arguments])  # noqa: S606 - fixed argv, no shell
 
 
 def content_catalog(bundle: ContentBundle | None = None) -> tuple[ExerciseFacts, ...]:

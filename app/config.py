@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    # How long uvicorn's supervisor waits for a worker to answer its health ping before it
+    # kills and replaces it. uvicorn's own 5 s is shorter than a worker's start-up on a busy
+    # 2-core machine, which turned into a restart loop; half a minute covers that with room.
+    worker_healthcheck_timeout_s: int = Field(default=30, ge=1, le=600)
 
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON

@@ -24,7 +24,7 @@ from app.db import migrations
 from app.main import create_app
 from app.ratelimit.service import Policy, RateLimiter, decide
 from tests.conftest import DatabaseFactory, make_settings
-from tests.support.server import free_port, wait_until_ready
+from tests.support.server import OutputLines, free_port, wait_until_ready
 from tests.test_auth import PASSWORD, bearer
 
 BIN_DIR = Path(sys.executable).parent
@@ -391,15 +391,19 @@ def two_workers(database_url: str, limit: int, window_s: int) -> Iterator[tuple[
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines = OutputLines(server)
     output: list[str] = []
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(base, server)
+        # Both workers must be serving before the burst, or one process takes every request
+        # and the test proves nothing about sharing; a busy machine may take a while.
+        lines.wait_for("Application startup complete", count=2, timeout_s=240)
+        wait_until_ready(base, server, timeout_s=120)
         yield base, output
     finally:
         server.terminate()
-        out, _ = server.communicate(timeout=30)
-        output.extend(out.splitlines())
+        server.wait(timeout=60)
+        output.extend(lines.close())
 
 
 @pytest.mark.slow

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -33,3 +34,49 @@ def wait_until_ready(base: str, process: subprocess.Popen[Any], timeout_s: float
             msg = f"the server did not become ready in {timeout_s:g} s"
             raise RuntimeError(msg)
         time.sleep(0.2)
+
+
+class OutputLines:
+    """Collects a process's combined output line by line while it runs, so a test can wait
+    for a log line (a worker's start, a death) instead of sleeping."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None, "start the process with stdout=subprocess.PIPE"
+        self._stream = process.stdout
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def matching(self, needle: str) -> list[str]:
+        with self._changed:
+            return [line for line in self.lines if needle in line]
+
+    def wait_for(self, needle: str, count: int = 1, timeout_s: float = 120) -> list[str]:
+        """Block until ``count`` lines contain ``needle``; fail with the output's tail if not."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while True:
+                found = [line for line in self.lines if needle in line]
+                remaining = deadline - time.monotonic()
+                if len(found) >= count:
+                    return found
+                if remaining <= 0 or not self._reader.is_alive():
+                    tail = "\n".join(self.lines[-30:])
+                    msg = f"{count} x {needle!r} not seen in {timeout_s:g} s; output ends:\n{tail}"
+                    raise AssertionError(msg)
+                self._changed.wait(min(remaining, 1.0))
+
+    def close(self, timeout_s: float = 30) -> list[str]:
+        """Wait for the stream to end (the process has exited) and return every line."""
+        self._reader.join(timeout_s)
+        if not self._reader.is_alive():
+            self._stream.close()
+        with self._changed:
+            return list(self.lines)

@@ -1,0 +1,62 @@
+"""The server process: uvicorn with Spotter's settings, and as few imports as possible.
+
+uvicorn starts each worker with multiprocessing's *spawn*, which re-imports the main module
+of the parent before the worker can answer the supervisor's health ping. ``spotter serve``
+therefore prepares the database and then replaces itself with ``python -m app.serving``, so
+a worker re-imports this small module rather than the whole command line (typer, rich, the
+simulator, the importers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from collections.abc import Sequence
+from types import FrameType
+
+import uvicorn
+
+from app.config import Settings, get_settings
+from app.db.embedded import resolve_database_url
+from app.logs import configure_logging, logging_config
+
+
+def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m app.serving", description=__doc__)
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--workers", type=int, default=settings.workers)
+    return parser.parse_args(argv)
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    # uvicorn shuts down gracefully on SIGTERM, restores the handler it found and raises the
+    # signal again. With the default handler that kills the process before exit handlers
+    # run, leaving the embedded PostgreSQL running; exiting this way runs them.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = get_settings()
+    arguments = parse_arguments(argv, settings)
+    configure_logging(settings)
+    # Attaching to the embedded server (when DATABASE_URL is unset) registers this process
+    # as one of its users, so the server stops when this process, the last one, exits.
+    resolve_database_url(settings)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        log_config=logging_config(settings),
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+        timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
+    )
+
+
+if __name__ == "__main__":
+    main()
