@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=5, ge=0, le=100)
     db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     readiness_timeout_s: float = Field(default=0.8, gt=0, le=5)
+    # /readyz reuses its last database check for this long, so a flood of probes is cheap.
+    readiness_cache_s: float = Field(default=1.0, ge=0, le=60)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

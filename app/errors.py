@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -293,17 +294,112 @@ async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail, headers=exc.headers)
 
 
-async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    # Losing the database is an outage of a dependency, not a bug: answer 503 so clients and
-    # load balancers retry, and keep the driver's message out of the body.
-    logger.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
+class DatabaseFault(StrEnum):
+    """Why a database call failed in a way a retry can fix; each becomes a 503."""
+
+    # The server is unreachable, starting up or shutting down, or dropped the connection.
+    UNAVAILABLE = "unavailable"
+    # The statement or a lock wait ran out of time, on the server or on our side.
+    TIMEOUT = "timeout"
+    # Every connection of this worker's pool is in use: the service, not the database, is busy.
+    BUSY = "busy"
+    # The transaction lost a serialisation race or a deadlock; running it again succeeds.
+    CONFLICT = "conflict"
+
+
+_FAULT_DETAILS = {
+    DatabaseFault.UNAVAILABLE: "The database is unreachable or restarting right now",
+    DatabaseFault.TIMEOUT: "The database did not finish this request in time (a statement "
+    "or lock timeout)",
+    DatabaseFault.BUSY: "The server is busy: every database connection is in use",
+    DatabaseFault.CONFLICT: "The request collided with a concurrent one",
+}
+_FAULT_RETRY_AFTER_S = {
+    DatabaseFault.UNAVAILABLE: DATABASE_RETRY_AFTER_S,
+    DatabaseFault.TIMEOUT: 2,
+    DatabaseFault.BUSY: 1,
+    DatabaseFault.CONFLICT: 1,
+}
+
+# SQLSTATE classes and codes, per PostgreSQL's appendix A, that say "try again later".
+_SQLSTATE_FAULTS: tuple[tuple[str, DatabaseFault], ...] = (
+    ("08", DatabaseFault.UNAVAILABLE),  # connection exception
+    ("53", DatabaseFault.UNAVAILABLE),  # insufficient resources (too many connections, disk)
+    ("57P", DatabaseFault.UNAVAILABLE),  # admin/crash shutdown, cannot connect now (57P03)
+    ("57014", DatabaseFault.TIMEOUT),  # query_canceled: our statement_timeout
+    ("55P03", DatabaseFault.TIMEOUT),  # lock_not_available: our lock_timeout
+    ("40001", DatabaseFault.CONFLICT),  # serialization_failure
+    ("40P01", DatabaseFault.CONFLICT),  # deadlock_detected
+)
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a driver error, wrapped by SQLAlchemy or not."""
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def database_fault(exc: BaseException) -> DatabaseFault | None:
+    """Classify a database failure that a retry can fix, or None for anything else."""
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool's wait for a free connection
+        return DatabaseFault.BUSY
+    code = sqlstate(exc)
+    if code is not None:
+        return next((fault for prefix, fault in _SQLSTATE_FAULTS if code.startswith(prefix)), None)
+    if isinstance(exc, TimeoutError):  # asyncpg's command_timeout, asyncio.timeout
+        return DatabaseFault.TIMEOUT
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return DatabaseFault.UNAVAILABLE
+    if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        return DatabaseFault.UNAVAILABLE
+    return None
+
+
+def database_fault_response(
+    request: Request, fault: DatabaseFault, *, stored: bool | None = False
+) -> JSONResponse:
+    """The 503 for a retryable database failure. ``stored`` says what became of a write:
+    False (rolled back, retry freely) or None (the connection broke while committing)."""
+    outcome = (
+        "nothing was stored"
+        if stored is False
+        else "whether the write was stored is unknown: read it back, or retry with the "
+        "same Idempotency-Key"
+    )
+    retry_after = _FAULT_RETRY_AFTER_S[fault]
     return problem_response(
         request,
         503,
-        "The database is unreachable right now; retry shortly.",
+        f"{_FAULT_DETAILS[fault]}; {outcome}. Retry in {retry_after} s.",
         slug="service-unavailable",
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        headers={"Retry-After": str(retry_after)},
+        extensions={"reason": fault.value},
     )
+
+
+class CommitOutcomeUnknownError(Exception):
+    """The connection failed while committing, so the client cannot be told what happened."""
+
+    def __init__(self, fault: DatabaseFault) -> None:
+        super().__init__(fault.value)
+        self.fault = fault
+
+
+async def _handle_commit_outcome_unknown(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CommitOutcomeUnknownError)  # noqa: S101 - registered for it only
+    logger.warning("commit outcome unknown: %s", exc.fault.value, exc_info=exc)
+    return database_fault_response(request, exc.fault, stored=None)
+
+
+async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Losing the database is an outage of a dependency, not a bug: answer 503 so clients and
+    # load balancers retry, and keep the driver's message out of the body.
+    fault = database_fault(exc) or DatabaseFault.UNAVAILABLE
+    logger.warning("database %s: %s", fault.value, type(exc).__name__, exc_info=exc)
+    return database_fault_response(request, fault)
 
 
 async def _handle_stale_write(request: Request, exc: Exception) -> JSONResponse:
@@ -342,7 +438,7 @@ async def _handle_driver_error(request: Request, exc: Exception) -> JSONResponse
             "UTF-16 surrogate. Remove it and retry.",
             slug="validation-error",
         )
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+    if database_fault(exc) is not None:
         return await _handle_database_unavailable(request, exc)
     raise exc
 
@@ -377,6 +473,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     app.add_exception_handler(sa_exc.IntegrityError, _handle_integrity_error)
     app.add_exception_handler(StaleDataError, _handle_stale_write)
+    app.add_exception_handler(CommitOutcomeUnknownError, _handle_commit_outcome_unknown)
     # Starlette picks the most specific handler, so the database-unavailable and integrity
     # handlers above still win for their subclasses of DBAPIError.
     app.add_exception_handler(sa_exc.DBAPIError, _handle_driver_error)
@@ -399,7 +496,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "A value in the request is invalid; `errors` names each one.",
         428: "This request must be conditional (send If-Match).",
         429: "Too many requests; see Retry-After.",
-        503: "The database is unreachable; see Retry-After.",
+        503: "The database is unreachable, restarting or too slow, or every connection is in "
+        "use; `reason` says which and the detail whether a write was stored. Retry after "
+        "Retry-After seconds.",
     }
     return {
         status: {

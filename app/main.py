@@ -71,6 +71,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = build_engine(url, settings)
     app.state.engine = engine
     app.state.sessionmaker = build_sessionmaker(engine)
+    app.state.database_probe = health.DatabaseProbe(
+        engine, timeout_s=settings.readiness_timeout_s, ttl_s=settings.readiness_cache_s
+    )
     limiter_engine = build_limiter_engine(url, settings)
     limiter = RateLimiter(limiter_engine)
     app.state.rate_limiter = limiter

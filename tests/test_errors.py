@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import asyncpg
 import httpx
 import pytest
 from asgi_correlation_id import CorrelationIdFilter
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from app.db.session import SessionDep
-from app.errors import NotFoundError
+from app.errors import (
+    DatabaseFault,
+    NotFoundError,
+    database_fault,
+    database_fault_response,
+    sqlstate,
+)
 from app.main import create_app
 from tests.conftest import asgi_client, make_settings
 from tests.support.proxy import FaultProxy, Mode
@@ -169,3 +178,52 @@ async def test_unstorable_text_is_a_422_not_a_500(
     headers = {"content-type": "application/json"} if body else {}
     response = await client.request(method, url, content=body, headers=headers)
     assert_problem(response, 422)
+
+
+def _driver_error(sqlstate_code: str) -> sa_exc.DBAPIError:
+    """A PostgreSQL error as SQLAlchemy hands it to the handlers: the driver's, wrapped."""
+    original = asyncpg.PostgresError.new({"C": sqlstate_code, "M": "from the server", "S": "ERROR"})
+    return sa_exc.DBAPIError("SELECT 1", None, original)
+
+
+@pytest.mark.parametrize(
+    ("code", "fault"),
+    [
+        ("57P01", DatabaseFault.UNAVAILABLE),  # admin shutdown: a restart in progress
+        ("57P03", DatabaseFault.UNAVAILABLE),  # cannot connect now: starting up
+        ("08006", DatabaseFault.UNAVAILABLE),  # connection failure
+        ("53300", DatabaseFault.UNAVAILABLE),  # too many connections
+        ("57014", DatabaseFault.TIMEOUT),  # statement timeout
+        ("55P03", DatabaseFault.TIMEOUT),  # lock timeout
+        ("40001", DatabaseFault.CONFLICT),  # serialization failure
+        ("40P01", DatabaseFault.CONFLICT),  # deadlock
+        ("42601", None),  # a syntax error is our bug: it stays a 500
+        ("23505", None),  # unique violation: the integrity handler's 409
+    ],
+)
+def test_database_errors_are_classified_by_sqlstate(code: str, fault: DatabaseFault | None) -> None:
+    error = _driver_error(code)
+    assert sqlstate(error) == code
+    assert database_fault(error) is fault
+
+
+def test_timeouts_and_pool_exhaustion_are_told_apart() -> None:
+    assert database_fault(sa_exc.TimeoutError("QueuePool limit reached")) is DatabaseFault.BUSY
+    assert database_fault(TimeoutError()) is DatabaseFault.TIMEOUT
+    assert database_fault(ConnectionRefusedError()) is DatabaseFault.UNAVAILABLE
+    assert database_fault(ValueError()) is None
+
+
+@pytest.mark.parametrize("fault", list(DatabaseFault))
+def test_every_database_fault_is_a_503_saying_what_happened(fault: DatabaseFault) -> None:
+    request = Request(
+        {"type": "http", "path": "/v1/me/sessions", "headers": [], "query_string": b""}
+    )
+    response = database_fault_response(request, fault)
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) >= 1
+    body = json.loads(bytes(response.body))
+    assert body["reason"] == fault.value
+    assert "nothing was stored" in body["detail"]
+    unknown = json.loads(bytes(database_fault_response(request, fault, stored=None).body))
+    assert "unknown" in unknown["detail"]

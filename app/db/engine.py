@@ -9,6 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 
 ASYNC_DRIVER = "postgresql+asyncpg"
+# How much longer than the server's statement_timeout the client waits for any reply: long
+# enough that the server's own, clearer error normally arrives first.
+COMMAND_TIMEOUT_MARGIN_S = 1.0
 
 
 def to_async_url(url: str) -> str:
@@ -45,8 +48,15 @@ def build_engine(
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
+        # Statement parameters are password hashes, key digests and e-mail addresses: they
+        # must never reach a log line or an exception message.
+        hide_parameters=True,
         connect_args={
             "timeout": settings.db_connect_timeout_s,
+            # The client-side bound for a database that stops answering altogether (frozen,
+            # partitioned): the server's own statement_timeout cannot fire then.
+            "command_timeout": (statement_timeout_ms or settings.db_statement_timeout_ms) / 1000
+            + COMMAND_TIMEOUT_MARGIN_S,
             "server_settings": {
                 "application_name": name,
                 "statement_timeout": str(statement_timeout_ms or settings.db_statement_timeout_ms),

@@ -10,6 +10,8 @@ from sqlalchemy import CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.errors import CommitOutcomeUnknownError, DatabaseFault, database_fault, sqlstate
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Open a session for the request, commit when the route returns, roll back if it raises.
@@ -24,7 +26,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
-        await session.commit()
+        try:
+            await session.commit()
+        except Exception as exc:
+            fault = database_fault(exc)
+            # A connection that broke or timed out during COMMIT leaves the outcome unknown
+            # (the server may have committed before the reply was lost). A lock or statement
+            # timeout, a serialisation failure or a refused connection were rolled back.
+            lost = fault is DatabaseFault.UNAVAILABLE or fault is DatabaseFault.TIMEOUT
+            if lost and fault is not None and not sqlstate(exc):
+                raise CommitOutcomeUnknownError(fault) from exc
+            raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
