@@ -59,9 +59,14 @@ class Settings(BaseSettings):
 
     # A missing database must fail a request within a couple of seconds, never hang it.
     db_connect_timeout_s: float = Field(default=2.0, gt=0, le=30)
-    db_pool_timeout_s: float = Field(default=2.0, gt=0, le=30)
-    db_pool_size: int = Field(default=5, ge=1, le=100)
-    db_max_overflow: int = Field(default=5, ge=0, le=100)
+    # How long a request waits for a free pooled connection before it is shed with a 503
+    # ("busy"). Long enough that a burst queues rather than fails, short enough that a client
+    # is told to come back instead of hanging.
+    db_pool_timeout_s: float = Field(default=5.0, gt=0, le=30)
+    # Per worker: 8 + 4 for requests, plus the limiter's rate_limit_pool_size + db_max_overflow,
+    # i.e. 19 connections; 4 workers stay within PostgreSQL's default max_connections of 100.
+    db_pool_size: int = Field(default=8, ge=1, le=100)
+    db_max_overflow: int = Field(default=4, ge=0, le=100)
     db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     readiness_timeout_s: float = Field(default=0.8, gt=0, le=5)
     # /readyz reuses its last database check for this long, so a flood of probes is cheap.

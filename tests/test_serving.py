@@ -19,7 +19,7 @@ from app.config import Settings
 from app.logs import RaiseWorkerTrouble, logging_config
 from tests.conftest import DatabaseFactory
 from tests.support.load import busy_cpus
-from tests.support.server import OutputLines, free_port, wait_until_ready
+from tests.support.server import OutputLines, free_port, wait_until_ready, worker_pids
 
 SPOTTER = str(Path(sys.executable).parent / "spotter")
 STARTED = "Application startup complete"
@@ -103,7 +103,7 @@ def test_a_killed_worker_is_replaced_and_reported(database_factory: DatabaseFact
     with serving(server_env(url), "--migrate", "--workers", "2") as (base, process, output):
         started = output.wait_for("Started server process", count=2)
         output.wait_for(STARTED, count=2)
-        victim = int(started[0].split("[", 1)[1].split("]", 1)[0])
+        victim = worker_pids(started)[0]
         os.kill(victim, signal.SIGKILL)
         (death,) = output.wait_for(f"Child process [{victim}] died")
         assert "WARNING" in death

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from _pytest.terminal import TerminalReporter
 
 from tests.support.cluster import ClusterUnavailableError, ThrowawayCluster
+
+# Each fault run's figures (responses by status, longest request, recovery, lost and
+# duplicated writes), printed at the end of the run so CI's log carries them.
+REPORT: list[tuple[str, dict[str, Any]]] = []
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
+    if REPORT:
+        terminalreporter.section("fault suite figures")
+        for name, figures in REPORT:
+            terminalreporter.write_line(f"{name}: {figures}")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import threading
@@ -80,3 +81,11 @@ class OutputLines:
             self._stream.close()
         with self._changed:
             return list(self.lines)
+
+
+_WORKER_STARTED = re.compile(r"Started server process \[(\d+)\]")
+
+
+def worker_pids(lines: list[str]) -> list[int]:
+    """The pids of uvicorn's workers, in the order they logged their start."""
+    return [int(match[1]) for line in lines if (match := _WORKER_STARTED.search(line))]
