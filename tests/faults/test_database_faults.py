@@ -273,3 +273,40 @@ def test_a_burst_of_200_concurrent_writes(
     )
     assert pending == []
     assert sorted(stored) == sorted(keys)
+
+
+async def _locked_while(
+    database_url: str, table: str, action: Callable[[], httpx.Response]
+) -> httpx.Response:
+    """Run ``action`` (in a thread) while ``table`` is locked against writes."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        async with connection.transaction():
+            # EXCLUSIVE lets reads through and blocks every write: the INSERT is what fails.
+            await connection.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            return await asyncio.to_thread(action)
+    finally:
+        await connection.close()
+
+
+def test_a_failing_write_logs_no_secrets(served: Served, running_cluster: ThrowawayCluster) -> None:
+    # A failed INSERT is logged with its traceback; SQLAlchemy would print the statement's
+    # parameters into it (here the e-mail address and the Argon2 hash) unless told not to.
+    email = f"secret-{uuid.uuid4().hex[:12]}@example.com"
+    before = len(served.output.lines)
+
+    def register() -> httpx.Response:
+        credentials = {"email": email, "password": "a password nobody should log"}
+        return httpx.post(f"{served.base}/v1/auth/register", json=credentials, timeout=60)
+
+    response = asyncio.run(_locked_while(served.database_url, "user_account", register))
+    assert response.status_code == 503, response.text
+    # The request's own access line comes after the failure's traceback.
+    request_id = response.headers["x-request-id"]
+    served.output.wait_for(f"[{request_id}] spotter.access")
+    logged = "\n".join(served.output.lines[before:])
+    assert "database timeout" in logged
+    assert "INSERT INTO user_account" in logged  # the failed write's traceback, in full
+    for secret in (email, "$argon2", "a password nobody should log"):
+        assert secret not in logged, f"{secret!r} reached the log"
+    assert "SQL parameters hidden" in logged
