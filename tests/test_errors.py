@@ -227,3 +227,31 @@ def test_every_database_fault_is_a_503_saying_what_happened(fault: DatabaseFault
     assert "nothing was stored" in body["detail"]
     unknown = json.loads(bytes(database_fault_response(request, fault, stored=None).body))
     assert "unknown" in unknown["detail"]
+
+
+async def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(
+    database_url: str,
+) -> None:
+    proxy = FaultProxy(database_url)
+    await proxy.start()
+    try:
+        application = create_app(make_settings(proxy.url, rate_limit_enabled=False))
+
+        @application.post("/probe/write")
+        async def write_then_lose_the_connection(session: SessionDep) -> dict[str, int]:
+            value = (await session.exec(text("SELECT 1"))).scalar_one()  # type: ignore[call-overload]
+            # The route's work is done; the connection breaks before the request's COMMIT.
+            proxy.set_mode(Mode.DOWN)
+            return {"value": value}
+
+        async with (
+            application.router.lifespan_context(application),
+            asgi_client(application) as client,
+        ):
+            response = await client.post("/probe/write")
+            body = assert_problem(response, 503)
+            assert body["reason"] == "unavailable"
+            assert "unknown" in str(body["detail"])
+            assert "Idempotency-Key" in str(body["detail"])
+    finally:
+        await proxy.stop()

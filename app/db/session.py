@@ -29,14 +29,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             await session.commit()
         except Exception as exc:
-            fault = database_fault(exc)
-            # A connection that broke or timed out during COMMIT leaves the outcome unknown
-            # (the server may have committed before the reply was lost). A lock or statement
-            # timeout, a serialisation failure or a refused connection were rolled back.
-            lost = fault is DatabaseFault.UNAVAILABLE or fault is DatabaseFault.TIMEOUT
-            if lost and fault is not None and not sqlstate(exc):
+            fault = _unknown_commit_outcome(exc)
+            if fault is not None:
                 raise CommitOutcomeUnknownError(fault) from exc
             raise
+
+
+def _unknown_commit_outcome(exc: Exception) -> DatabaseFault | None:
+    """The fault, when a failed COMMIT may nonetheless have been applied.
+
+    A connection that broke or went silent during COMMIT leaves the outcome unknown: the
+    server may have committed before its reply was lost. A timeout the server reported itself
+    (it cancelled the statement) and a serialisation failure are known to be rolled back.
+    """
+    fault = database_fault(exc)
+    if fault is DatabaseFault.UNAVAILABLE:
+        return fault
+    if fault is DatabaseFault.TIMEOUT and sqlstate(exc) is None:
+        return fault
+    return None
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
