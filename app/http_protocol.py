@@ -67,7 +67,7 @@ class HeadersTooLarge:
         )
 
     async def __call__(
-        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+        self, _scope: Scope, _receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
         await send(
             {

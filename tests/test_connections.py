@@ -19,10 +19,13 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.config import Settings
+from app.db import migrations
 from app.http_protocol import BoundedHttpToolsProtocol, problem_response
 from app.serving import connection_options
 from tests.conftest import DatabaseFactory
 from tests.support.server import wait_until_ready
+from tests.test_abuse import WRONG, account, assert_refusal, client_at, limited_app, sign_in
+from tests.test_auth import PASSWORD
 from tests.test_serving import server_env, serving
 
 HEADER_TIMEOUT_S = 2
@@ -37,7 +40,8 @@ def server(database_factory: DatabaseFactory) -> Iterator[tuple[str, int]]:
     with serving(env, "--migrate") as (base, process, _output):
         wait_until_ready(base, process, timeout_s=120)
         parts = urlsplit(base)
-        assert parts.hostname and parts.port
+        assert parts.hostname
+        assert parts.port
         yield parts.hostname, parts.port
         assert process.poll() is None, "the server died during the module"
 
@@ -200,3 +204,84 @@ def test_the_refusals_are_problem_documents() -> None:
     assert b"connection: close" in head
     assert f"content-length: {len(body)}".encode() in head
     assert BoundedHttpToolsProtocol.__mro__[1].__name__ == "HttpToolsProtocol"
+
+
+# --------------------------------------------------------------------------- trusted proxies
+
+PROXY = "127.0.0.1"
+
+
+def behind_uvicorn(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """The application wrapped exactly as `spotter serve` wraps it (proxy headers included)."""
+    config = uvicorn.Config(app, log_config=None, **connection_options(settings))
+    config.load()
+    return config
+
+
+def peer(config: uvicorn.Config, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(
+        app=config.loaded_app, raise_app_exceptions=False, client=(address, 50123)
+    )
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def forwarded(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+@pytest.fixture(scope="module")
+def proxy_database(database_factory: DatabaseFactory) -> str:
+    url = database_factory()
+    migrations.upgrade(url)
+    return url
+
+
+async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(proxy_database: str) -> None:
+    async with limited_app(proxy_database, rate_limit_anonymous=1, trusted_proxies=[PROXY]) as app:
+        config = behind_uvicorn(app, app.state.settings)
+        async with peer(config, PROXY) as proxy:
+            # Through the proxy, each client has its own quota ...
+            assert (await proxy.get("/v1", headers=forwarded("203.0.113.1"))).status_code == 200
+            assert (await proxy.get("/v1", headers=forwarded("203.0.113.2"))).status_code == 200
+            assert_refusal(await proxy.get("/v1", headers=forwarded("203.0.113.1")), "anonymous")
+            # ... and a client cannot pick its address by sending its own header first: the
+            # proxy appends the real peer, and the last untrusted entry is the client.
+            spoofed = forwarded("203.0.113.99, 203.0.113.2")
+            assert_refusal(await proxy.get("/v1", headers=spoofed), "anonymous")
+        async with peer(config, "198.51.100.5") as direct:
+            # From an untrusted peer the header is ignored: the peer itself is counted.
+            assert (await direct.get("/v1", headers=forwarded("203.0.113.3"))).status_code == 200
+            assert_refusal(await direct.get("/v1", headers=forwarded("203.0.113.4")), "anonymous")
+
+
+async def test_behind_a_proxy_one_attackers_failures_lock_out_no_one_else(
+    proxy_database: str,
+) -> None:
+    # The reported failure: every client shared the proxy's address, so one attacker's 10
+    # failed sign-ins locked everyone out.
+    async with limited_app(
+        proxy_database,
+        rate_limit_login_failures=2,
+        rate_limit_login_address_failures=2,
+        trusted_proxies=[PROXY],
+    ) as app:
+        async with client_at(app, "198.51.100.8") as setup:
+            email, _ = await account(setup)
+        config = behind_uvicorn(app, app.state.settings)
+        async with peer(config, PROXY) as proxy:
+            attacker, owner = forwarded("203.0.113.50"), forwarded("203.0.113.51")
+            for _ in range(2):
+                wrong = await proxy.post(
+                    "/v1/auth/token", json={"email": email, "password": WRONG}, headers=attacker
+                )
+                assert wrong.status_code == 401
+            refused = await proxy.post(
+                "/v1/auth/token", json={"email": email, "password": PASSWORD}, headers=attacker
+            )
+            assert refused.status_code == 429
+            ok = await proxy.post(
+                "/v1/auth/token", json={"email": email, "password": PASSWORD}, headers=owner
+            )
+            assert ok.status_code == 200, ok.text
+        async with client_at(app, "198.51.100.8") as elsewhere:
+            assert (await sign_in(elsewhere, email, PASSWORD)).status_code == 200
