@@ -377,7 +377,7 @@ async def test_clean_up_removes_drained_counters_only(abuse_database: str) -> No
             assert list(keys) == ["live"]
 
 
-async def test_429_and_413_are_documented_on_every_v1_operation(
+async def test_429_413_and_the_header_bounds_are_documented_on_every_v1_operation(
     client: httpx.AsyncClient,
 ) -> None:
     document = (await client.get("/openapi.json")).json()
@@ -385,7 +385,7 @@ async def test_429_and_413_are_documented_on_every_v1_operation(
         for method, operation in item.items():
             if not path.startswith("/v1"):
                 continue
-            for status in ("413", "429"):
+            for status in ("408", "413", "429", "431"):
                 response = operation["responses"].get(status)
                 assert response, f"{method.upper()} {path} does not document {status}"
                 assert list(response["content"]) == ["application/problem+json"]
