@@ -90,7 +90,9 @@ def client_address(request: Request) -> str:
 
     IPv6 clients usually hold a whole /64, so they are counted per /64: otherwise a single
     host could rotate through addresses and never run out of quota. Behind a reverse proxy,
-    uvicorn's proxy-headers support puts the real client here (see `spotter serve`).
+    uvicorn's proxy-headers support puts the real client here, but only for requests whose
+    TCP peer is listed in ``SPOTTER_TRUSTED_PROXIES`` (see app/serving.py): anyone else's
+    X-Forwarded-For is ignored, so a client cannot pick the address it is counted by.
     """
     host = request.client.host if request.client else "unknown"
     try:
