@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A well-known value that only development may run with: anything deployed must set its own.
@@ -87,7 +88,7 @@ class Settings(BaseSettings):
     # A key granted kb:read reads the knowledge base on its own, larger budget.
     rate_limit_kb_key: int = Field(default=1200, ge=1, le=1_000_000)
     rate_limit_kb_key_window_s: int = Field(default=60, ge=1, le=86_400)
-    # Failed sign-ins, counted per client address and per account: the 11th is refused.
+    # Failed sign-ins per (account, client address): the 11th for that pair is refused.
     rate_limit_login_failures: int = Field(default=10, ge=1, le=1_000_000)
     rate_limit_login_window_s: int = Field(default=900, ge=1, le=86_400)
     rate_limit_key_creation: int = Field(default=10, ge=1, le=1_000_000)
@@ -100,15 +101,56 @@ class Settings(BaseSettings):
     # about 1.2 MB, 1.8 MB with the longest slugs: 2 MiB fits it with room to spare.
     max_body_bytes: int = Field(default=2 * 1_048_576, ge=1024, le=64 * 1_048_576)
 
+    # Connections, proxies and sign-in limits (issue 9, points 5, 10 and 13).
+    # uvicorn buffers request headers without limit and has no header read timeout; the
+    # server's protocol (app/http_protocol.py) answers 431 past this many bytes of request
+    # line and headers, and 408 when they are not complete this long after the request began.
+    http_max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=1_048_576)
+    http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # An idle keep-alive connection is closed after this long. Behind a proxy that reuses
+    # connections, make it longer than the proxy's own idle timeout, or requests race the close.
+    http_keep_alive_timeout_s: int = Field(default=5, ge=1, le=3600)
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, or
+    # "*"). Only these may name the client; for anyone else the TCP peer is the client, which is
+    # what the rate limits count by. Comma-separated in the environment.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
+    # Sign-in failures are counted three ways; a success is given back to all three.
+    # Per address, across accounts: bounds password spraying and the number of counters one
+    # address can create (each attempt adds at most two more rows).
+    rate_limit_login_address_failures: int = Field(default=30, ge=1, le=1_000_000)
+    rate_limit_login_address_window_s: int = Field(default=900, ge=1, le=86_400)
+    # Per account from anywhere: slower than the per-(account, address) limit above, so that
+    # one address alone can never use it up and lock the owner out elsewhere.
+    rate_limit_login_account_failures: int = Field(default=100, ge=1, le=1_000_000)
+    rate_limit_login_account_window_s: int = Field(default=3600, ge=1, le=86_400)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
         # A comma-separated list is the natural way to write it in an env file.
         if isinstance(data, dict):
-            raw = data.get("cors_origins")
-            if isinstance(raw, str):
-                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+            for name in ("cors_origins", "trusted_proxies"):
+                raw = data.get(name)
+                if isinstance(raw, str):
+                    data[name] = [o.strip() for o in raw.split(",") if o.strip()]
         return data
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        # uvicorn silently treats an entry it cannot parse as a literal host name that never
+        # matches, so a typo would quietly turn the proxy off: refuse it here instead.
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError:
+                msg = f"SPOTTER_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                raise ValueError(msg) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -185,8 +185,18 @@ def _document_validation_problems(schema: dict[str, Any]) -> None:
 
 def _document_abuse_limits(schema: dict[str, Any]) -> None:
     """Every /v1 operation can be refused by a quota (429), and any request by the body cap
-    (413): document both on each operation rather than trusting every router to."""
-    statuses = problem_responses(413, 429)
+    (413) or, before the application sees it, by the server's header bounds (431 too large,
+    408 too slow; app/http_protocol.py): document them on each operation rather than
+    trusting every router to."""
+    statuses = problem_responses(408, 413, 429, 431)
+    statuses[408]["description"] = (
+        "The request headers were not complete in time (SPOTTER_HTTP_HEADER_TIMEOUT_S); "
+        "the connection is closed."
+    )
+    statuses[431]["description"] = (
+        "The request line and headers are too large (SPOTTER_HTTP_MAX_HEADER_BYTES); "
+        "the connection is closed."
+    )
     rate_limit_headers = {
         "Retry-After": {
             "description": "Seconds to wait before retrying.",

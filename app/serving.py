@@ -13,6 +13,7 @@ import argparse
 import signal
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -51,11 +52,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=arguments.port,
         workers=arguments.workers,
         log_config=logging_config(settings),
-        proxy_headers=True,
-        server_header=False,
-        timeout_graceful_shutdown=10,
         timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
+        **connection_options(settings),
     )
+
+
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for how connections are read and whom they may claim to come from.
+
+    A function of its own so tests can build a ``uvicorn.Config`` exactly as the server does.
+    """
+    return {
+        # httptools (uvicorn's fast parser) plus the header size cap and header read deadline
+        # uvicorn lacks; the string is resolved in each worker.
+        "http": "app.http_protocol:BoundedHttpToolsProtocol",
+        "timeout_keep_alive": settings.http_keep_alive_timeout_s,
+        # X-Forwarded-For names the client only when the TCP peer is a trusted proxy; the rate
+        # limits count by that client address.
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+        "server_header": False,
+        "timeout_graceful_shutdown": 10,
+    }
 
 
 if __name__ == "__main__":

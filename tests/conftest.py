@@ -98,6 +98,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "rate_limit_key": 1_000_000,
         "rate_limit_kb_key": 1_000_000,
         "rate_limit_login_failures": 1_000_000,
+        "rate_limit_login_address_failures": 1_000_000,
+        "rate_limit_login_account_failures": 1_000_000,
         "rate_limit_key_creation": 1_000_000,
     }
     values.update(overrides)

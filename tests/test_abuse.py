@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from app.db import migrations
 from app.main import create_app
-from app.ratelimit.service import Policy, RateLimiter, decide
+from app.ratelimit.service import CLEANUP_BATCH, Policy, RateLimiter, decide
 from tests.conftest import DatabaseFactory, make_settings
 from tests.support.server import OutputLines, free_port, wait_until_ready
 from tests.test_auth import PASSWORD, bearer
@@ -226,58 +226,89 @@ async def test_refused_credentials_use_the_address_quota(abuse_database: str) ->
 # --------------------------------------------------------------------------- stricter flows
 
 
-async def test_eleventh_failed_sign_in_from_an_address_is_refused(abuse_database: str) -> None:
-    # Default sign-in policy: 10 failures per 15 minutes.
+WRONG = "wrong password!"
+
+
+async def sign_in(http: httpx.AsyncClient, email: str, password: str = WRONG) -> httpx.Response:
+    return await http.post("/v1/auth/token", json={"email": email, "password": password})
+
+
+async def test_an_attacker_locks_out_only_their_own_address(abuse_database: str) -> None:
+    # The default figures: 10 failures per (account, address) per 15 minutes.
     async with limited_app(
-        abuse_database, rate_limit_login_failures=10, rate_limit_login_window_s=900
+        abuse_database,
+        rate_limit_login_failures=10,
+        rate_limit_login_window_s=900,
+        rate_limit_login_address_failures=30,
+        rate_limit_login_account_failures=100,
     ) as app:
-        async with client_at(app, "198.51.100.11") as http:
-            email, _ = await account(http)
+        async with client_at(app, "198.51.100.11") as owner_home:
+            email, _ = await account(owner_home)
             # Successful sign-ins are given back: they never use up the quota.
             for _ in range(12):
-                ok = await http.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+                ok = await sign_in(owner_home, email, PASSWORD)
                 assert ok.status_code == 200
             assert parse_fields(ok.headers["ratelimit"])["sign-in"]["r"] == 10
+        async with client_at(app, "203.0.113.66") as attacker:
             for attempt in range(10):
-                other = unique_email()  # different accounts: only the address quota fills
-                wrong = await http.post(
-                    "/v1/auth/token", json={"email": other, "password": "wrong password!"}
-                )
+                wrong = await sign_in(attacker, email)
                 assert wrong.status_code == 401, attempt
                 assert parse_fields(wrong.headers["ratelimit"])["sign-in"]["r"] == 9 - attempt
-            refused = await http.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
+            # Even the right password is refused from there now, before it is checked.
+            refused = await sign_in(attacker, email, PASSWORD)
             assert_refusal(refused, "sign-in")
             # 15 min / 10 = 90 s until one failure has drained.
             assert 60 <= int(refused.headers["retry-after"]) <= 90
-        async with client_at(app, "198.51.100.12") as elsewhere:
-            # The account itself was not attacked: it still signs in from another address.
-            ok = await elsewhere.post("/v1/auth/token", json={"email": email, "password": PASSWORD})
-            assert ok.status_code == 200
+            # The attacker's address may still fail on other accounts (its own budget is 30).
+            assert (await sign_in(attacker, unique_email())).status_code == 401
+        async with client_at(app, "198.51.100.11") as owner_home:
+            # The owner, from their own address, is not locked out by someone else's failures.
+            assert (await sign_in(owner_home, email, PASSWORD)).status_code == 200
 
 
-async def test_eleventh_failed_sign_in_for_an_account_is_refused(abuse_database: str) -> None:
-    async with limited_app(abuse_database, rate_limit_login_failures=10) as app:
+async def test_the_account_wide_limit_takes_many_addresses(abuse_database: str) -> None:
+    async with limited_app(
+        abuse_database, rate_limit_login_failures=3, rate_limit_login_account_failures=5
+    ) as app:
         async with client_at(app, "198.51.100.20") as http:
             email, _ = await account(http)
-        for attempt in range(10):
-            # Spread over addresses, as a botnet would: the account quota still fills.
-            async with client_at(app, f"198.51.100.{30 + attempt}") as bot:
-                wrong = await bot.post(
-                    "/v1/auth/token", json={"email": email, "password": "wrong password!"}
-                )
-                assert wrong.status_code == 401
+        async with client_at(app, "198.51.100.30") as one_bot:
+            # One address alone stops at its pair limit (3), far from the account's 5 ...
+            for _ in range(3):
+                assert (await sign_in(one_bot, email)).status_code == 401
+            assert_refusal(await sign_in(one_bot, email), "sign-in")
+        for bot in range(2):
+            # ... and refused attempts were not counted: it takes two more addresses.
+            async with client_at(app, f"198.51.100.{31 + bot}") as other_bot:
+                assert (await sign_in(other_bot, email)).status_code == 401
         async with client_at(app, "198.51.100.99") as fresh:
-            refused = await fresh.post(
-                "/v1/auth/token", json={"email": email.upper(), "password": PASSWORD}
-            )
+            refused = await sign_in(fresh, email.upper(), PASSWORD)
             assert_refusal(refused, "sign-in-account")
-            # The refused attempt did not use the new address's own quota.
-            assert parse_fields(refused.headers["ratelimit"])["sign-in"]["r"] == 10
+            # The refused attempt did not use the new address's own quotas.
+            fields = parse_fields(refused.headers["ratelimit"])
+            assert fields["sign-in"]["r"] == 3
+            assert fields["sign-in-address"]["r"] == 1_000_000
             # Other accounts are unaffected from the same address.
-            other = await fresh.post(
-                "/v1/auth/token", json={"email": unique_email(), "password": "wrong password!"}
-            )
-            assert other.status_code == 401
+            assert (await sign_in(fresh, unique_email())).status_code == 401
+
+
+async def test_one_address_cannot_grow_the_counter_table(abuse_database: str) -> None:
+    # Spraying many accounts from one address: the address's budget is checked first, so once
+    # it is spent no attempt adds a row, however many emails are tried.
+    async with limited_app(abuse_database, rate_limit_login_address_failures=5) as app:
+        async with client_at(app, "198.51.100.44") as sprayer:
+            statuses = [(await sign_in(sprayer, unique_email())).status_code for _ in range(25)]
+            assert statuses == [401] * 5 + [429] * 20
+            refused = await sign_in(sprayer, unique_email())
+            assert_refusal(refused, "sign-in-address")
+        async with app.state.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text("SELECT count(*) FROM rate_limit_state WHERE key LIKE 'login:%'")
+                )
+            ).scalar_one()
+    # One address row, and a pair row and an account row for each of the 5 failures.
+    assert rows == 1 + 5 * 2
 
 
 async def test_api_key_creation_is_limited_per_user(abuse_database: str) -> None:
@@ -327,22 +358,26 @@ async def test_the_switch_turns_limiting_off(abuse_database: str) -> None:
 
 
 async def test_clean_up_removes_drained_counters_only(abuse_database: str) -> None:
+    # More than one batch: one batch a round fell behind when many addresses created rows.
+    drained = CLEANUP_BATCH * 2 + 123
     async with limited_app(abuse_database) as app:
         async with app.state.engine.begin() as connection:
             await connection.execute(
                 text(
-                    "INSERT INTO rate_limit_state (key, tat) VALUES "
-                    "('drained', now() - interval '1 second'), ('live', now() + interval '1 hour')"
-                )
+                    "INSERT INTO rate_limit_state (key, tat) SELECT 'drained:' || n, "
+                    "now() - interval '1 second' FROM generate_series(1, :n) AS n "
+                    "UNION ALL SELECT 'live', now() + interval '1 hour'"
+                ),
+                {"n": drained},
             )
         limiter: RateLimiter = app.state.rate_limiter
-        assert await limiter.cleanup() == 1
+        assert await limiter.cleanup() == drained
         async with app.state.engine.connect() as connection:
             keys = (await connection.execute(text("SELECT key FROM rate_limit_state"))).scalars()
             assert list(keys) == ["live"]
 
 
-async def test_429_and_413_are_documented_on_every_v1_operation(
+async def test_429_413_and_the_header_bounds_are_documented_on_every_v1_operation(
     client: httpx.AsyncClient,
 ) -> None:
     document = (await client.get("/openapi.json")).json()
@@ -350,7 +385,7 @@ async def test_429_and_413_are_documented_on_every_v1_operation(
         for method, operation in item.items():
             if not path.startswith("/v1"):
                 continue
-            for status in ("413", "429"):
+            for status in ("408", "413", "429", "431"):
                 response = operation["responses"].get(status)
                 assert response, f"{method.upper()} {path} does not document {status}"
                 assert list(response["content"]) == ["application/problem+json"]

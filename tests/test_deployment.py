@@ -13,6 +13,7 @@ import secrets
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,12 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT, DatabaseFactory
+from app.main import create_app
+from tests.conftest import REPO_ROOT, DatabaseFactory, make_settings
+from tests.support.cluster import ClusterUnavailableError, ThrowawayCluster
 from tests.support.server import free_port, wait_until_ready
+from tests.test_auth import PASSWORD, bearer
+from tests.training.conftest import session_body
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -68,18 +73,48 @@ def test_compose_wiring() -> None:
     assert set(services) == {"db", "migrate", "api"}
     db = services["db"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
-    assert db["volumes"] == ["pgdata:/var/lib/postgresql/data"]
+    assert db["volumes"] == [
+        "pgdata:/var/lib/postgresql/data",
+        "./docker/postgres:/docker-entrypoint-initdb.d:ro",
+    ]
     assert "pgdata" in compose["volumes"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["migrate"]["restart"] == "no"
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     raw = COMPOSE_FILE.read_text()
     # Required secrets have no defaults: compose refuses to start without them.
-    assert "${POSTGRES_PASSWORD:?" in raw
-    assert "${SPOTTER_SECRET_KEY:?" in raw
+    required = ("POSTGRES_PASSWORD", "SPOTTER_SECRET_KEY", *ROLE_PASSWORDS)
     example = (REPO_ROOT / ".env.example").read_text()
-    assert "POSTGRES_PASSWORD=" in example
-    assert "SPOTTER_SECRET_KEY=" in example
+    for name in required:
+        assert "${" + name + ":?" in raw, name
+        assert f"\n{name}=" in example, name
+
+
+ROLE_PASSWORDS = ("SPOTTER_DB_OWNER_PASSWORD", "SPOTTER_DB_APP_PASSWORD")
+# What the postgres image's entrypoint needs to prepare its folders and drop to its user.
+POSTGRES_ENTRYPOINT_CAPABILITIES = {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"}
+CONTAINER_TMP = "/tmp"  # noqa: S108 - a path inside the containers, not here
+
+
+def test_compose_runs_each_service_with_least_privilege() -> None:
+    services = load_compose()["services"]
+    for name, service in services.items():
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert service["cap_drop"] == ["ALL"], name
+        assert service["read_only"] is True, name
+        assert CONTAINER_TMP in {str(mount).split(":", 1)[0] for mount in service["tmpfs"]}, name
+        assert set(service.get("cap_add", [])) <= POSTGRES_ENTRYPOINT_CAPABILITIES, name
+    assert "cap_add" not in services["api"]
+    assert "cap_add" not in services["migrate"]
+    # The API connects as the role that may only read and write rows; the migration job as
+    # the schema's owner; neither as the server's superuser.
+    api_url = services["api"]["environment"]["DATABASE_URL"]
+    migrate_url = services["migrate"]["environment"]["DATABASE_URL"]
+    assert api_url.startswith("postgresql://spotter_app:${SPOTTER_DB_APP_PASSWORD:?")
+    assert migrate_url.startswith("postgresql://spotter_owner:${SPOTTER_DB_OWNER_PASSWORD:?")
+    db_environment = services["db"]["environment"]
+    assert db_environment["POSTGRES_USER"] not in {"spotter_app", "spotter_owner"}
+    assert set(ROLE_PASSWORDS) <= set(db_environment)
 
 
 def test_dockerfile_shape() -> None:
@@ -162,3 +197,134 @@ def test_container_entrypoint_steps(database_factory: DatabaseFactory) -> None:
         if "Started server process" in str(line.get("message"))
     }
     assert len(started) >= 2, shlex.join(serve_argv)
+
+
+# --------------------------------------------------------------------------- database roles
+
+ROLES_SCRIPT = REPO_ROOT / "docker" / "postgres" / "spotter-roles.psql"
+INIT_SCRIPT = REPO_ROOT / "docker" / "postgres" / "10-spotter-roles.sh"
+
+
+@pytest.fixture(scope="module")
+def roles_cluster() -> Iterator[ThrowawayCluster]:
+    """A cluster of the module's own: creating roles is a server-wide change the shared
+    server must never see."""
+    try:
+        cluster = ThrowawayCluster()
+    except ClusterUnavailableError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no throwaway PostgreSQL cluster: {exc}")
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def psql(cluster: ThrowawayCluster, user: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(cluster.bindir / "psql"), "--no-psqlrc", "-h", "127.0.0.1", "-p", str(cluster.port),
+         "-U", user, "-d", "spotter", "-v", "ON_ERROR_STOP=1", *arguments],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_the_init_script_passes_what_the_roles_script_reads() -> None:
+    script = INIT_SCRIPT.read_text()
+    assert INIT_SCRIPT.stat().st_mode & 0o111, "the image sources, not runs, a non-executable .sh"
+    assert "/docker-entrypoint-initdb.d/spotter-roles.psql" in script
+    variables = set(re.findall(r":['\"](\w+)['\"]", ROLES_SCRIPT.read_text()))
+    assert variables == {"database", "owner_password", "app_password"}
+    for variable in variables:
+        assert f"-v {variable}=" in script, variable
+
+
+@pytest.fixture(scope="module")
+def roles_database(roles_cluster: ThrowawayCluster) -> tuple[str, str]:
+    """The database as compose builds it: the roles script applied by the superuser, then the
+    migration job, exactly as compose runs it, as the owner. Yields (owner URL, app URL)."""
+    cluster = roles_cluster
+    created = subprocess.run(
+        [str(cluster.bindir / "psql"), "--no-psqlrc", cluster.maintenance_url,
+         "-c", "CREATE DATABASE spotter"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    applied = psql(
+        cluster, "postgres",
+        "-v", "database=spotter", "-v", "owner_password=owner-secret",
+        "-v", "app_password=app-secret", "-f", str(ROLES_SCRIPT),
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    owner_url = f"postgresql://spotter_owner@127.0.0.1:{cluster.port}/spotter"
+    migrate = subprocess.run(
+        _exec_form(load_compose()["services"]["migrate"]["command"]),
+        env={**os.environ, "DATABASE_URL": owner_url, "SPOTTER_ENVIRONMENT": "test"},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert migrate.returncode == 0, migrate.stdout[-2000:] + migrate.stderr[-2000:]
+    return owner_url, f"postgresql://spotter_app@127.0.0.1:{cluster.port}/spotter"
+
+
+@pytest.mark.slow
+async def test_the_api_role_reads_and_writes_rows(roles_database: tuple[str, str]) -> None:
+    # Content loaded by the owner, an account, a sign-in, a session and the rate limiter's
+    # counters: every kind of write the API makes, as the app role.
+    _, app_url = roles_database
+    app = create_app(make_settings(app_url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.3", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            assert (await http.get("/readyz")).status_code == 200
+            exercises = await http.get("/v1/exercises")
+            assert exercises.status_code == 200
+            assert exercises.json()["items"], "the content was loaded by the owner"
+            account = {"email": "roles@example.com", "password": PASSWORD}
+            assert (await http.post("/v1/auth/register", json=account)).status_code == 201
+            tokens = await http.post("/v1/auth/token", json=account)
+            assert tokens.status_code == 200
+            session = await http.post(
+                "/v1/me/sessions",
+                json=session_body(),
+                headers=bearer(tokens.json()["access_token"]),
+            )
+            assert session.status_code == 201, session.text
+            assert "ratelimit" in session.headers
+
+
+@pytest.mark.slow
+def test_the_api_role_cannot_change_the_schema(
+    roles_cluster: ThrowawayCluster, roles_database: tuple[str, str]
+) -> None:
+    cluster = roles_cluster
+    row_rights = psql(
+        cluster, "spotter_app", "-c",
+        "UPDATE rate_limit_state SET tat = tat; DELETE FROM rate_limit_state WHERE key = 'x'",
+    )  # fmt: skip
+    assert row_rights.returncode == 0, row_rights.stderr
+    for statement in (
+        "CREATE TABLE intruder (id int)",
+        "CREATE TEMPORARY TABLE intruder (id int)",
+        "CREATE SCHEMA intruder",
+        "DROP TABLE rate_limit_state",
+        "DROP TABLE exercise CASCADE",
+        "ALTER TABLE user_account ADD COLUMN intruder int",
+        "TRUNCATE rate_limit_state",
+        "CREATE INDEX intruder ON user_account (id)",
+        "CREATE ROLE intruder",
+        "CREATE DATABASE intruder",
+    ):
+        refused = psql(cluster, "spotter_app", "-c", statement)
+        assert refused.returncode != 0, statement
+        assert "permission denied" in refused.stderr or "must be owner" in refused.stderr, (
+            statement,
+            refused.stderr,
+        )
+    # The owner, on the other hand, can change its schema (a later migration) ...
+    altered = psql(cluster, "spotter_owner", "-c", "CREATE TABLE later (id int); DROP TABLE later")
+    assert altered.returncode == 0, altered.stderr
+    # ... and neither role is a superuser.
+    flags = psql(cluster, "postgres", "-At", "-c", "SELECT rolsuper, rolcreaterole, rolcreatedb "
+                 "FROM pg_roles WHERE rolname IN ('spotter_owner', 'spotter_app')")  # fmt: skip
+    assert flags.stdout.split() == ["f|f|f", "f|f|f"]

@@ -43,6 +43,7 @@ class Policies:
     key: Policy
     kb_key: Policy
     login: Policy
+    login_address: Policy
     login_account: Policy
     key_creation: Policy
 
@@ -56,8 +57,15 @@ class Policies:
             key=Policy("api-key", s.rate_limit_key, s.rate_limit_key_window_s),
             kb_key=Policy("api-key-kb", s.rate_limit_kb_key, s.rate_limit_kb_key_window_s),
             login=Policy("sign-in", s.rate_limit_login_failures, s.rate_limit_login_window_s),
+            login_address=Policy(
+                "sign-in-address",
+                s.rate_limit_login_address_failures,
+                s.rate_limit_login_address_window_s,
+            ),
             login_account=Policy(
-                "sign-in-account", s.rate_limit_login_failures, s.rate_limit_login_window_s
+                "sign-in-account",
+                s.rate_limit_login_account_failures,
+                s.rate_limit_login_account_window_s,
             ),
             key_creation=Policy(
                 "api-key-creation",
@@ -82,7 +90,9 @@ def client_address(request: Request) -> str:
 
     IPv6 clients usually hold a whole /64, so they are counted per /64: otherwise a single
     host could rotate through addresses and never run out of quota. Behind a reverse proxy,
-    uvicorn's proxy-headers support puts the real client here (see `spotter serve`).
+    uvicorn's proxy-headers support puts the real client here, but only for requests whose
+    TCP peer is listed in ``SPOTTER_TRUSTED_PROXIES`` (see app/serving.py): anyone else's
+    X-Forwarded-For is ignored, so a client cannot pick the address it is counted by.
     """
     host = request.client.host if request.client else "unknown"
     try:
@@ -175,9 +185,19 @@ async def enforce_rate_limit(
 
 
 class SignInAttempts:
-    """Counts sign-in attempts per address and per account; successes are given back, so
-    only failures use the quota, and the attempt after the last allowed failure is refused
-    before the password is even checked."""
+    """Counts failed sign-ins three ways, checked in this order:
+
+    1. ``sign-in-address``: per client address, across accounts. It caps password spraying
+       and, because it is checked first, how many counter rows one address can create.
+    2. ``sign-in``: per (account, address). This is the limit an attacker guessing one
+       password meets, and it locks out only that attacker's address, never the owner's.
+    3. ``sign-in-account``: per account from anywhere, slower than the pair limit, so that a
+       single address can never use it up (see README, "Sign-in limits").
+
+    Successes are given back to all three, so only failures use the quotas. The attempt after
+    the last allowed failure is refused before the password is even checked, and a refused
+    attempt is given back to the quotas it had already passed: it never ran.
+    """
 
     def __init__(self, request: Request) -> None:
         self._request = request
@@ -189,37 +209,41 @@ class SignInAttempts:
         if not self._policies.enabled:
             yield
             return
-        by_address = (self._policies.login, f"login:addr:{client_address(self._request)}")
+        address = client_address(self._request)
         # Hashed: the table should not become a list of who tried to sign in.
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
-        by_account = (self._policies.login_account, f"login:acct:{digest}")
-
-        address_decision = await self._limiter.hit(*by_address)
-        _record(self._request, address_decision)
-        if not address_decision.allowed:
-            raise _refused(address_decision, "Too many failed sign-ins from this address.")
-        account_decision = await self._limiter.hit(*by_account)
-        if not account_decision.allowed:
-            # This attempt never ran: it must not also use up the address's quota.
-            await self._limiter.refund(*by_address)
-            _record(self._request, _given_back(address_decision))
-            _record(self._request, account_decision)
-            raise _refused(account_decision, "Too many failed sign-ins for this account.")
+        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+        policies = self._policies
+        checks = (
+            (policies.login_address, f"login:addr:{address}", "from this address"),
+            (policies.login, f"login:pair:{account}:{address}", "for this account from here"),
+            (policies.login_account, f"login:acct:{account}", "for this account"),
+        )
+        passed: list[tuple[Policy, str, Decision]] = []
+        for policy, key, where in checks:
+            decision = await self._limiter.hit(policy, key)
+            if not decision.allowed:
+                await self._give_back(passed)
+                _record(self._request, decision)
+                raise _refused(decision, f"Too many failed sign-ins {where}.")
+            passed.append((policy, key, decision))
+            # The account-wide count is not shown while it allows: it would tell anyone how
+            # often others have failed on an email.
+            if policy is not policies.login_account:
+                _record(self._request, decision)
         try:
             yield
         except UnauthorizedError:
-            raise  # a failure: it keeps its place in both quotas
+            raise  # a failure: it keeps its place in every quota
         except BaseException:
-            await self._give_back(by_address, by_account, address_decision)
+            await self._give_back(passed)
             raise
-        await self._give_back(by_address, by_account, address_decision)
+        await self._give_back(passed)
 
-    async def _give_back(
-        self, by_address: tuple[Policy, str], by_account: tuple[Policy, str], shown: Decision
-    ) -> None:
-        await self._limiter.refund(*by_address)
-        await self._limiter.refund(*by_account)
-        _record(self._request, _given_back(shown))
+    async def _give_back(self, passed: list[tuple[Policy, str, Decision]]) -> None:
+        for policy, key, decision in passed:
+            await self._limiter.refund(policy, key)
+            if policy is not self._policies.login_account:
+                _record(self._request, _given_back(decision))
 
 
 def _given_back(decision: Decision) -> Decision:
