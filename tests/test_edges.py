@@ -204,3 +204,24 @@ async def test_strict_fields_still_take_json_integers_and_arrays(client: httpx.A
     response = await client.post("/v1/me/sessions", json=logged, headers=headers)
     assert response.status_code == 201, response.text
     assert response.json()["sets"][0]["target_range"] == [6, 10]
+
+
+# --------------------------------------------------------------------------- contract details
+
+
+async def test_a_405_allows_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    # Several paths are served by more than one route (GET and POST /v1/me/sessions; GET, PUT
+    # and DELETE /v1/admin/exercises/{slug}): `Allow` must name the methods of all of them.
+    document = (await client.get("/openapi.json")).json()
+    checked = 0
+    for path, item in document["paths"].items():
+        documented = sorted(method.upper() for method in item)
+        url = path.replace("{slug}", "deadlift").replace("{session_id}", "1")
+        url = url.replace("{key_id}", "1").replace("{level}", "beginner")
+        refused = next(m for m in ("PATCH", "PUT", "DELETE", "POST") if m not in documented)
+        response = await client.request(refused, url)
+        assert response.status_code == 405, f"{refused} {url}: {response.status_code}"
+        assert response.headers["allow"].split(", ") == documented, url
+        assert all(method in response.json()["detail"] for method in documented)
+        checked += 1
+    assert checked >= 30
