@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.session import run_sql
 from app.recommendations.examples import BEGINNER
+from tests.kb_admin.helpers import admin_headers
 from tests.test_auth import signed_in
 from tests.training.conftest import PROFILE, session_body
 
@@ -225,3 +226,65 @@ async def test_a_405_allows_every_method_of_the_path(client: httpx.AsyncClient) 
         assert all(method in response.json()["detail"] for method in documented)
         checked += 1
     assert checked >= 30
+
+
+async def test_every_v1_operation_documents_its_401(client: httpx.AsyncClient) -> None:
+    # Public operations read credentials too (for the quota): a bad token is refused there.
+    document = (await client.get("/openapi.json")).json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if path.startswith("/v1"):
+                assert "401" in operation["responses"], f"{method.upper()} {path}"
+    bad = {"Authorization": "Bearer not-a-token"}
+    for url in ("/v1", "/v1/exercises", "/v1/muscles/latissimus-dorsi", "/v1/search?q=row"):
+        response = await client.get(url, headers=bad)
+        assert response.status_code == 401, url
+    response = await client.post(RECOMMEND, json=BEGINNER, headers={"X-API-Key": "sk_nothing"})
+    assert response.status_code == 401
+
+
+def if_match_parameters(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{method.upper()} {path}": parameter
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "header" and parameter["name"] == "If-Match"
+    }
+
+
+async def test_if_match_is_documented_required_where_428_is_its_absence(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    parameters = if_match_parameters(document)
+    required = {name for name, parameter in parameters.items() if parameter["required"]}
+    assert required == set(parameters) - {"PUT /v1/me/profile"}
+    assert all(parameters[name]["schema"]["type"] == "string" for name in required)
+    # Behaviour matches: each required one is a 428 without the header...
+    headers = await lifter(client, "if-match@example.com")
+    logged = await client.post("/v1/me/sessions", json=session_body(), headers=headers)
+    url = f"/v1/me/sessions/{logged.json()['id']}"
+    assert (await client.put(url, json=session_body(), headers=headers)).status_code == 428
+    assert (await client.delete(url, headers=headers)).status_code == 428
+    admin = await admin_headers(client, db_session)
+    refused = await client.delete("/v1/admin/exercises/deadlift", headers=admin)
+    assert refused.status_code == 428
+    # ...and the profile's first PUT creates without it (it already exists here: 428).
+    assert (await client.put("/v1/me/profile", json=PROFILE, headers=headers)).status_code == 428
+
+
+async def test_precondition_refusals_do_not_disclose_the_current_etag(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = await lifter(client, "etag-secret@example.com")
+    logged = await client.post("/v1/me/sessions", json=session_body(), headers=headers)
+    url = f"/v1/me/sessions/{logged.json()['id']}"
+    current = logged.headers["etag"]
+    missing = await client.put(url, json=session_body(), headers=headers)
+    stale = await client.put(url, json=session_body(), headers={**headers, "If-Match": '"x"'})
+    profile = await client.put("/v1/me/profile", json=PROFILE, headers=headers)
+    for response in (missing, stale, profile):
+        assert response.status_code in (412, 428)
+        assert current.strip('"') not in response.text
+        assert "profile-" not in response.text
