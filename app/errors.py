@@ -18,6 +18,7 @@ from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
@@ -283,15 +284,32 @@ async def _handle_validation_error(request: Request, exc: Exception) -> JSONResp
     )
 
 
+def _methods_of_path(request: Request) -> list[str]:
+    """Every method some route serves at the request's path.
+
+    Starlette answers 405 from the first route whose path matched, so its `Allow` names only
+    that route's methods; a path served by several routes (GET and POST as two functions)
+    needs all of them, as RFC 9110 §15.5.6 asks.
+    """
+    path: str = request.scope["path"]
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        if context.path_regex.match(path):
+            methods.update(context.methods or ())
+    return sorted(methods)
+
+
 async def _handle_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101
     detail = exc.detail if exc.detail != _title(exc.status_code) else None
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail is None:
         detail = f"Nothing is served at {request.url.path}."
-    if exc.status_code == 405 and detail is None:
-        allowed = (exc.headers or {}).get("Allow", "")
-        detail = f"{request.method} is not allowed here; allowed: {allowed}."
-    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_methods_of_path(request)) or headers.get("Allow", "")
+        if detail is None:
+            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+    return problem_response(request, exc.status_code, detail, headers=headers)
 
 
 class DatabaseFault(StrEnum):

@@ -225,6 +225,13 @@ def _document_abuse_limits(schema: dict[str, Any]) -> None:
                     entry["headers"] = rate_limit_headers
 
 
+REFUSED_OPTIONAL_CREDENTIALS = {
+    **problem_responses(401)[401],
+    "description": "Credentials were sent but are invalid (expired, revoked or malformed). "
+    "The operation needs none: fix them or leave them out.",
+}
+
+
 def _needs_credentials(dependant: Dependant) -> bool:
     """Whether anything but the rate limiter reads the credentials of this operation."""
     pending = [dependant]
@@ -256,6 +263,35 @@ def _document_optional_credentials(app: FastAPI, schema: dict[str, Any]) -> None
             operation = paths.get(context.path_format, {}).get(method.lower())
             if operation and operation.get("security") and {} not in operation["security"]:
                 operation["security"].append({})
+                # Optional is not ignored: a bad token or key is refused, never treated as none.
+                operation["responses"].setdefault("401", dict(REFUSED_OPTIONAL_CREDENTIALS))
+
+
+def _document_required_if_match(schema: dict[str, Any]) -> None:
+    """Document `If-Match` as required where leaving it out is a 428.
+
+    The header is declared optional in the code on purpose: missing, it must be a 428 that
+    says what to send, not the 422 of a missing parameter. The one operation that documents
+    both 428 and 201 is an upsert (the profile), whose first PUT creates without `If-Match`;
+    there it stays optional.
+    """
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            if "428" not in responses or "201" in responses:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"] == "If-Match":
+                    parameter["required"] = True
+                    # Required means present: the `null` branch only said "may be omitted".
+                    options = parameter["schema"].get("anyOf", [])
+                    strings = [o for o in options if o.get("type") != "null"]
+                    if len(strings) == 1:
+                        parameter["schema"] = {**strings[0], **_annotations(parameter["schema"])}
+
+
+def _annotations(schema: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in schema.items() if k in ("title", "description")}
 
 
 def _register_problem_schema(app: FastAPI) -> None:
@@ -282,6 +318,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             _document_validation_problems(schema)
             _document_abuse_limits(schema)
             _document_optional_credentials(app, schema)
+            _document_required_if_match(schema)
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
             app.openapi_schema = schema

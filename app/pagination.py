@@ -14,6 +14,9 @@ from app.errors import InvalidInputError, InvalidParam
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Row ids are PostgreSQL `integer`s. A cursor is client-controlled, so an id from it is checked
+# against that range before it reaches a query: beyond it the driver refuses the value (a 500).
+MAX_ROW_ID = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -65,6 +68,14 @@ def decode_cursor(cursor: str, scope: str) -> list[Any]:
         )
     result: list[Any] = key
     return result
+
+
+def cursor_row_id(value: object) -> int:
+    """A row id read back from a cursor; 422 unless it is one we could have written."""
+    # `type(...) is int`: JSON `true` and `1.5` decode to a bool and a float, never our ids.
+    if type(value) is not int or not 1 <= value <= MAX_ROW_ID:
+        raise invalid_cursor("not a cursor from this listing; start again without it")
+    return value
 
 
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:

@@ -19,7 +19,7 @@ IfMatchHeader = Annotated[
     Header(
         alias="If-Match",
         max_length=200,
-        description="The `ETag` of the version being changed (required; 412 when stale).",
+        description="The `ETag` of the version being changed (412 when stale).",
     ),
 ]
 
@@ -37,15 +37,19 @@ def version_etag(kind: str, row_id: int, version: int) -> str:
 
 def check_if_match(if_match: str | None, current: str) -> None:
     """Raise 428 without ``If-Match``, 412 unless it names ``current`` (or is ``*``)."""
+    # Neither refusal names the current ETag: a client could copy it from the error into a
+    # blind retry, overwriting a version it never read, which is what If-Match exists to stop.
+    # The tag comes with a fresh GET, together with the representation it stands for.
     if if_match is None:
         raise PreconditionRequiredError(
-            f"Send If-Match with the ETag you last saw (currently {current}) to change this."
+            "Send If-Match with the ETag of the version you last read (GET it first) to change "
+            "this."
         )
     # Strong comparison (RFC 9110 §13.1.1): weak tags never match for writes.
     candidates = {tag.strip() for tag in if_match.split(",")}
     if "*" not in candidates and current not in candidates:
         raise PreconditionFailedError(
-            f"The resource changed since you read it: it is now at {current}. Reload, then retry."
+            "The resource changed since you read it. GET it again, then retry with its ETag."
         )
 
 

@@ -10,9 +10,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from app.recommender import EngineState, Experience, Goal, RoutineProfile, Unit
+from app.recommender import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    Day,
+    EngineState,
+    Experience,
+    Goal,
+    RoutineProfile,
+    Unit,
+)
 
 MAX_HISTORY_DAYS = 366
 MAX_HISTORY_SETS = 5000
@@ -32,11 +41,16 @@ Weight = Annotated[float, Field(ge=0, le=1000, description="In the profile's uni
 Rpe = Annotated[
     float, Field(ge=1, le=10, multiple_of=0.5, description="Rate of perceived exertion, 1-10.")
 ]
-RepRange = Annotated[tuple[int, int], Field(description="`[low, high]`, inclusive.")]
+# Only the tuple's members are strict: JSON arrays arrive as lists, which a strict tuple refuses.
+RepRange = Annotated[tuple[StrictInt, StrictInt], Field(description="`[low, high]`, inclusive.")]
+DAY_RANGE = f"from {EARLIEST_DAY} to {LATEST_DAY}"
 
 
 class StrictModel(BaseModel):
     # Unknown fields are mistakes (a misspelt `rpe` would silently be ignored otherwise).
+    # Integer and boolean fields are declared `strict=True` one by one: lax parsing reads
+    # `"reps": 15.0` as 15 and `"is_warmup": 0` as false, guesses a client should not rely on.
+    # (A strict model would also refuse dates and enums as strings, which JSON cannot avoid.)
     model_config = ConfigDict(extra="forbid")
 
 
@@ -65,7 +79,7 @@ class ProfileIn(StrictModel):
 class PlateIn(StrictModel):
     weight: float = Field(gt=0, le=100)
     count: int | None = Field(
-        default=None, ge=1, le=50, description="Pairs owned; unlimited when omitted."
+        strict=True, default=None, ge=1, le=50, description="Pairs owned; unlimited when omitted."
     )
 
 
@@ -95,28 +109,32 @@ class EquipmentIn(StrictModel):
 
 class SetIn(StrictModel):
     exercise: ExerciseSlug
-    reps: int = Field(ge=1, le=100, description="Reps completed (a logged set has at least one).")
+    reps: int = Field(
+        strict=True, ge=1, le=100, description="Reps completed (a logged set has at least one)."
+    )
     load: Weight = Field(
         default=0.0, description="External load; added weight for bodyweight lifts."
     )
     assistance: Weight = Field(
         default=0.0, description="Assisted lifts: the assistance, as a positive number."
     )
-    target_reps: int | None = Field(default=None, ge=1, le=100)
+    target_reps: int | None = Field(strict=True, default=None, ge=1, le=100)
     target_range: RepRange | None = None
     target_rpe: Rpe | None = None
     rpe: Rpe | None = None
     rir: float | None = Field(
         default=None, ge=0, le=9, multiple_of=0.5, description="Reps in reserve (10 - RPE)."
     )
-    is_amrap: bool = False
-    to_failure: bool = False
+    is_amrap: bool = Field(default=False, strict=True)
+    to_failure: bool = Field(default=False, strict=True)
     form_ok: bool = Field(
+        strict=True,
         default=True,
         description="False when form broke down; such a set never counts as a success.",
     )
-    is_warmup: bool = False
+    is_warmup: bool = Field(default=False, strict=True)
     ladder_step: int | None = Field(
+        strict=True,
         default=None,
         ge=1,
         le=10,
@@ -144,29 +162,33 @@ class SetIn(StrictModel):
 
 
 class SessionIn(StrictModel):
-    date: date
+    date: Day = Field(description=f"The day it was performed, {DAY_RANGE}.")
     sets: list[SetIn] = Field(min_length=1, max_length=200)
 
 
 class FeedbackIn(StrictModel):
     muscle_group: str = Field(min_length=1, max_length=40, examples=["back"])
-    week_start: date
-    soreness: int = Field(default=0, ge=0, le=3)
+    week_start: Day = Field(description=f"The first day of the week answered, {DAY_RANGE}.")
+    soreness: int = Field(strict=True, default=0, ge=0, le=3)
     performance: int = Field(
-        default=0, ge=0, le=3, description="0 = better than last week, 3 = clearly worse."
+        strict=True,
+        default=0,
+        ge=0,
+        le=3,
+        description="0 = better than last week, 3 = clearly worse.",
     )
-    pump: int = Field(default=0, ge=0, le=3)
-    joint_pain: int = Field(default=0, ge=0, le=3)
+    pump: int = Field(strict=True, default=0, ge=0, le=3)
+    joint_pain: int = Field(strict=True, default=0, ge=0, le=3)
 
 
 class PlanEntryIn(StrictModel):
     exercise: ExerciseSlug
-    sets: int = Field(ge=1, le=20)
-    reps: int | None = Field(default=None, ge=1, le=100)
+    sets: int = Field(strict=True, ge=1, le=20)
+    reps: int | None = Field(strict=True, default=None, ge=1, le=100)
     rep_range: RepRange | None = None
     load: Weight | None = None
-    times_per_week: int = Field(default=1, ge=1, le=7)
-    day: int | None = Field(default=None, ge=1, le=7)
+    times_per_week: int = Field(strict=True, default=1, ge=1, le=7)
+    day: int | None = Field(strict=True, default=None, ge=1, le=7)
 
 
 class PlanIn(StrictModel):
@@ -187,6 +209,7 @@ class VolumeOverrides(StrictModel):
     hard_set_min_rpe: float | None = Field(default=None, ge=1, le=10)
     secondary_credit: float | None = Field(default=None, ge=0, le=1)
     window_before_planned_day: bool | None = Field(
+        strict=True,
         default=None,
         description="Weekly volume over the 7 days before `today` (true) or the spec v1 "
         "(today - 7, today] (false).",
@@ -195,10 +218,10 @@ class VolumeOverrides(StrictModel):
 
 class StallOverrides(StrictModel):
     stall_exposures: int | None = Field(
-        default=None, ge=2, le=10, description="Exposures without progress (3)."
+        strict=True, default=None, ge=2, le=10, description="Exposures without progress (3)."
     )
     evaluation_window: int | None = Field(
-        default=None, ge=1, le=10, description="Exposures a modification runs (3)."
+        strict=True, default=None, ge=1, le=10, description="Exposures a modification runs (3)."
     )
 
 
@@ -231,7 +254,11 @@ class LinearOverrides(StrictModel):
 class ModificationOverrides(StrictModel):
     default_target_rpe: float | None = Field(default=None, ge=5, le=10)
     max_sets_per_exercise_session: int | None = Field(
-        default=None, ge=2, le=12, description="Most sets a volume change gives one exercise (6)."
+        strict=True,
+        default=None,
+        ge=2,
+        le=12,
+        description="Most sets a volume change gives one exercise (6).",
     )
     anchors: list[ExerciseSlug] | None = Field(
         default=None, max_length=5, description="Never rotated out."
@@ -239,8 +266,8 @@ class ModificationOverrides(StrictModel):
 
 
 class RepRangeOverrides(StrictModel):
-    rep_cap_barbell_compound: int | None = Field(default=None, ge=5, le=30)
-    rep_cap_other: int | None = Field(default=None, ge=5, le=50)
+    rep_cap_barbell_compound: int | None = Field(strict=True, default=None, ge=5, le=30)
+    rep_cap_other: int | None = Field(strict=True, default=None, ge=5, le=50)
 
 
 class ConfigOverrides(StrictModel):
@@ -263,8 +290,9 @@ class NextSessionRequest(StrictModel):
     history: list[SessionIn] = Field(default_factory=list, max_length=MAX_SESSIONS)
     feedback: list[FeedbackIn] = Field(default_factory=list, max_length=100)
     plan: PlanIn | None = None
-    today: date | None = Field(
-        default=None, description="The day to plan for; the server's date (UTC) when omitted."
+    today: Day | None = Field(
+        default=None,
+        description=f"The day to plan for, {DAY_RANGE}; the server's date (UTC) when omitted.",
     )
     config: ConfigOverrides | None = None
     state: EngineState | None = Field(

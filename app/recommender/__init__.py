@@ -22,8 +22,11 @@ from app.recommender.enums import (
     Variant,
 )
 from app.recommender.models import (
+    EARLIEST_DAY,
+    LATEST_DAY,
     ActiveModification,
     Caution,
+    Day,
     DeloadSnapshot,
     EngineState,
     Equipment,
@@ -55,9 +58,12 @@ from app.recommender.models import (
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "EARLIEST_DAY",
+    "LATEST_DAY",
     "Action",
     "ActiveModification",
     "Caution",
+    "Day",
     "DeloadCause",
     "DeloadSnapshot",
     "EngineState",

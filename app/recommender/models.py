@@ -1,10 +1,10 @@
 """Frozen input and output records of the recommender (spec sections 2 and 3)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
-from annotated_types import MaxLen
+from annotated_types import Interval, MaxLen
 
 from app.recommender.config import DEFAULT_CONFIG, RecommenderConfig
 from app.recommender.enums import (
@@ -29,6 +29,17 @@ from app.recommender.enums import (
 Slug = Annotated[str, MaxLen(120)]
 GroupName = Annotated[str, MaxLen(40)]
 RepList = Annotated[tuple[int, ...], MaxLen(50)]
+
+# The engine steps days and weeks back and forth from the dates it is given (windows of 7 to 366
+# days, ramps of a few weeks), so a date near the calendar's ends (0001-01-01, 9999-12-31) made
+# that arithmetic overflow. Clients may send the years a lifter can plausibly log or plan for;
+# dates the engine writes into its state can run a few weeks past those, so an echoed state gets a
+# ten-year margin, which is still millennia away from the ends.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+_STATE_MARGIN = timedelta(days=3653)
+Day = Annotated[date, Interval(ge=EARLIEST_DAY, le=LATEST_DAY)]
+StateDay = Annotated[date, Interval(ge=EARLIEST_DAY - _STATE_MARGIN, le=LATEST_DAY + _STATE_MARGIN)]
 
 # ---------------------------------------------------------------------------------------------
 # Inputs
@@ -292,7 +303,7 @@ class DeloadSnapshot:
 class ExerciseState:
     exercise: Slug
     lp_failures: int = 0
-    lp_deload_dates: Annotated[tuple[date, ...], MaxLen(100)] = ()
+    lp_deload_dates: Annotated[tuple[StateDay, ...], MaxLen(100)] = ()
     stall_count: int = 0
     best_rung: int | None = None
     best_load: float | None = None
@@ -304,13 +315,13 @@ class ExerciseState:
     missed_streak: int = 0
     tried: Annotated[tuple[ModificationKind, ...], MaxLen(8)] = ()
     rotate_to: Slug | None = None
-    rotated_on: date | None = None
+    rotated_on: StateDay | None = None
     rotate_tried: Annotated[tuple[ModificationKind, ...], MaxLen(8)] = ()
     # After a reset: the pre-deload set count the sets climb back to, and until when.
     ramp_sets: int | None = None
-    ramp_until: date | None = None
+    ramp_until: StateDay | None = None
     # The e1RM trend restarts at a reset: only estimates from this date on count.
-    trend_from: date | None = None
+    trend_from: StateDay | None = None
     # The pre-deload working load of the current deload chain, kept until a working exposure
     # is back at it: a deload that follows starts from it (deloads never compound), and after
     # the reset RPE autoregulation may climb straight back to it (issue 8).
@@ -325,7 +336,7 @@ class ActiveModification:
     exercise: Slug
     kind: ModificationKind
     variant: Variant
-    started_on: date
+    started_on: StateDay
     exposures_evaluated: int
     prescription: Prescription
     added_exercise: Slug | None = None
@@ -336,9 +347,9 @@ class ActiveModification:
 @dataclass(frozen=True, slots=True)
 class GroupDeload:
     group: GroupName
-    triggered_on: date
+    triggered_on: StateDay
     cause: DeloadCause
-    started_on: date | None
+    started_on: StateDay | None
     snapshots: Annotated[tuple[DeloadSnapshot, ...], MaxLen(100)]
     weekly_sets_before: float
     detail: Annotated[str, MaxLen(2000)] = ""
@@ -351,11 +362,11 @@ class GroupDeload:
 class EngineState:
     """Everything the engine inferred from history; echo it back to continue an episode."""
 
-    as_of: date | None = None
+    as_of: StateDay | None = None
     exercises: Annotated[tuple[ExerciseState, ...], MaxLen(500)] = ()
     active_modifications: Annotated[tuple[ActiveModification, ...], MaxLen(50)] = ()
     deloads: Annotated[tuple[GroupDeload, ...], MaxLen(50)] = ()
-    balance_step_on: date | None = None
+    balance_step_on: StateDay | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,12 @@ from app.idempotency import service as idempotency
 from app.idempotency.service import REPLAY_HEADERS, IdempotencyKeyHeader, Outcome
 from app.pagination import CursorQuery, LimitQuery, link_next
 from app.preconditions import PRECONDITION_HEADERS, IfMatchHeader, set_etag
+from app.recommendations.schemas import DAY_RANGE
 from app.recommender import RecommendationResult
 from app.training import service
 from app.training.schemas import (
     IsoDate,
+    IsoDay,
     ProfilePublic,
     ProfileUpdate,
     TrainingSessionCreate,
@@ -254,9 +256,10 @@ async def recommend_my_next_session(
     principal: RecommendationsReader,
     session: SessionDep,
     today: Annotated[
-        IsoDate | None,
+        IsoDay | None,
         Query(
-            description="The day to plan for (`YYYY-MM-DD`); the server's date (UTC) if omitted."
+            description=f"The day to plan for (`YYYY-MM-DD`, {DAY_RANGE}); the server's date "
+            "(UTC) if omitted."
         ),
     ] = None,
 ) -> RecommendationResult:

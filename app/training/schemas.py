@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from app.pagination import Page
 from app.recommendations.schemas import EquipmentIn, ProfileIn, SessionIn, SetIn
+from app.recommender import Day
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -28,6 +29,8 @@ def _iso_date_only(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# A day the recommender can plan for: within its supported years (see `Day`).
+IsoDay = Annotated[Day, BeforeValidator(_iso_date_only)]
 RoutineSlug = Annotated[
     str,
     Field(

@@ -25,7 +25,7 @@ from app.errors import (
     PreconditionFailedError,
 )
 from app.exercises.models import Exercise
-from app.pagination import decode_cursor, encode_cursor, invalid_cursor
+from app.pagination import cursor_row_id, decode_cursor, encode_cursor, invalid_cursor
 from app.preconditions import check_if_match, version_etag
 from app.recommendations import service as recommendations
 from app.recommendations.schemas import (
@@ -38,7 +38,7 @@ from app.recommendations.schemas import (
     SessionIn,
     SetIn,
 )
-from app.recommender import RecommendationResult
+from app.recommender import EARLIEST_DAY, RecommendationResult
 from app.tips.models import Routine
 from app.training.models import TrainingProfile, TrainingSession, TrainingSet
 from app.training.schemas import (
@@ -265,8 +265,9 @@ def listing_scope(date_from: date | None, date_to: date | None) -> str:
 def _cursor_position(cursor: str, scope: str) -> tuple[date, int]:
     key = decode_cursor(cursor, scope)
     try:
-        return date.fromisoformat(key[0]), int(key[1])
-    except (IndexError, TypeError, ValueError) as exc:
+        last_date, last_id = key
+        return date.fromisoformat(last_date), cursor_row_id(last_id)
+    except (TypeError, ValueError) as exc:
         # Our scope but not our shape (a tampered cursor): as unusable as a foreign one.
         raise invalid_cursor("not a cursor from this listing; start again without it") from exc
 
@@ -335,7 +336,10 @@ async def _recent_history(session: AsyncSession, user_id: int, today: date) -> l
             .where(
                 col(TrainingSession.user_id) == user_id,
                 col(TrainingSession.session_date) <= today,
-                col(TrainingSession.session_date) >= today - timedelta(days=MAX_HISTORY_DAYS),
+                # Never older than the recommender accepts: a row stored with an earlier date
+                # would fail its validation below instead of being left out.
+                col(TrainingSession.session_date)
+                >= max(today - timedelta(days=MAX_HISTORY_DAYS), EARLIEST_DAY),
             )
             .group_by(col(TrainingSession.id))
             .order_by(col(TrainingSession.session_date).desc(), col(TrainingSession.id).desc())
