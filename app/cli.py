@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.auth.passwords import Passwords
 from app.config import get_settings
 from app.content import ContentBundle, ContentError, load_content
 from app.content.loader import exercise_values, load_bundle_into
@@ -215,7 +216,8 @@ async def _make_admin(url: str, email: str, password: str | None) -> tuple[str, 
                 except ValidationError as exc:
                     typer.echo(f"invalid password: {exc.errors()[0]['msg']}", err=True)
                     raise typer.Exit(code=2) from exc
-            user, created = await make_admin(session, email, password)
+            passwords = Passwords(get_settings().password_hashing_concurrency)
+            user, created = await make_admin(session, passwords, email, password)
             await session.commit()
             return user.email, created
     finally:

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     # about 1.2 MB, 1.8 MB with the longest slugs: 2 MiB fits it with room to spare.
     max_body_bytes: int = Field(default=2 * 1_048_576, ge=1024, le=64 * 1_048_576)
 
+    # Accounts and secrets (issue 9, points 8, 9, 11).
+    # Argon2 hashes run in worker threads, at most this many at once per process: about one
+    # per core, since each is CPU-bound and holds 64 MiB while it runs.
+    password_hashing_concurrency: int = Field(default=2, ge=1, le=64)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
