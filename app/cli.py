@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.auth.passwords import Passwords
-from app.config import get_settings
+from app.config import get_settings, published_secret_refusal
 from app.content import ContentBundle, ContentError, load_content
 from app.content.loader import exercise_values, load_bundle_into
 from app.db import migrations
@@ -240,6 +240,12 @@ def serve(
 ) -> None:
     """Serve the HTTP API with uvicorn."""
     settings = get_settings()
+    # Refused before anything is migrated or started (app.serving checks again, for
+    # anyone who runs it directly).
+    refusal = published_secret_refusal(settings, host or settings.host)
+    if refusal:
+        typer.echo(f"spotter: {refusal}", err=True)
+        raise typer.Exit(code=2)
     url = _prepare()
     if migrate_first:
         migrations.upgrade(url)

@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth import keys
 from app.auth import passwords as passwords_module
 from app.auth.dependencies import LogsReader, derived_secret
+from app.config import DEVELOPMENT_SECRET, SECRET_KEY_FILE
 from app.db import migrations
 from app.main import create_app
 from tests.conftest import DatabaseFactory, asgi_client, asyncpg_dsn, make_settings
@@ -533,3 +534,24 @@ async def test_hashing_runs_in_threads_a_bounded_number_at_once(
     assert results == [i % 2 == 1 for i in range(8)] + [False]
     assert most == 2
     assert threading.get_ident() not in threads
+
+
+# --------------------------------------------------------------------------- the secret key
+
+
+async def test_the_published_secret_forges_nothing_on_a_development_server(
+    committed: str, tmp_path: Path
+) -> None:
+    """A default development server signs with its own random secret, so a token made with
+    the published development secret (it once made its bearer an administrator) is a 401."""
+    settings = make_settings(committed, environment="development", data_dir=tmp_path)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application), asgi_client(application) as http:
+        await register(http)
+        me = (await http.get("/v1/me", headers=bearer((await login(http))["access_token"]))).json()
+        now = int(time.time())
+        claims = {"iss": "spotter", "sub": str(me["id"]), "typ": "access", "ver": 0}
+        for secret in (DEVELOPMENT_SECRET, derived_secret(make_settings(committed), "jwt")):
+            forged = forge({**claims, "iat": now, "exp": now + 600}, secret)
+            assert_401(await http.get("/v1/me", headers=bearer(forged)))
+        assert (tmp_path / SECRET_KEY_FILE).is_file()
