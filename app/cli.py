@@ -17,7 +17,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.config import get_settings
+from app.auth.passwords import Passwords
+from app.config import get_settings, published_secret_refusal
 from app.content import ContentBundle, ContentError, load_content
 from app.content.loader import exercise_values, load_bundle_into
 from app.db import migrations
@@ -215,7 +216,8 @@ async def _make_admin(url: str, email: str, password: str | None) -> tuple[str, 
                 except ValidationError as exc:
                     typer.echo(f"invalid password: {exc.errors()[0]['msg']}", err=True)
                     raise typer.Exit(code=2) from exc
-            user, created = await make_admin(session, email, password)
+            passwords = Passwords(get_settings().password_hashing_concurrency)
+            user, created = await make_admin(session, passwords, email, password)
             await session.commit()
             return user.email, created
     finally:
@@ -238,6 +240,12 @@ def serve(
 ) -> None:
     """Serve the HTTP API with uvicorn."""
     settings = get_settings()
+    # Refused before anything is migrated or started (app.serving checks again, for
+    # anyone who runs it directly).
+    refusal = published_secret_refusal(settings, host or settings.host)
+    if refusal:
+        typer.echo(f"spotter: {refusal}", err=True)
+        raise typer.Exit(code=2)
     url = _prepare()
     if migrate_first:
         migrations.upgrade(url)

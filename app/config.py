@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import math
+import os
+import secrets
+from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -11,8 +15,13 @@ from typing import Annotated, Self
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# A well-known value that only development may run with: anything deployed must set its own.
+# A published value: the test environment's default, and never served beyond loopback.
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
+# Development without SPOTTER_SECRET_KEY uses a random secret kept in this file of data_dir.
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
+# Production secrets: at least this long, and at least this much estimated entropy.
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_ENTROPY_BITS = 128
 
 
 class Environment(StrEnum):
@@ -36,6 +45,8 @@ class Settings(BaseSettings):
         extra="ignore",
         # Tests and tools pass ``database_url=...`` by field name; the environment uses aliases.
         validate_by_name=True,
+        # A refused setting must not print the secret key with the rest of the input.
+        hide_input_in_errors=True,
     )
 
     environment: Environment = Environment.DEVELOPMENT
@@ -45,7 +56,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SPOTTER_DATABASE_URL", "DATABASE_URL"),
     )
     data_dir: Path = Path(".data")
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    # Empty means "not set": production refuses to start, development generates one (below).
+    secret_key: SecretStr = SecretStr("")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -126,6 +138,11 @@ class Settings(BaseSettings):
     rate_limit_login_account_failures: int = Field(default=100, ge=1, le=1_000_000)
     rate_limit_login_account_window_s: int = Field(default=3600, ge=1, le=86_400)
 
+    # Accounts and secrets (issue 9, points 8, 9, 11).
+    # Argon2 hashes run in worker threads, at most this many at once per process: about one
+    # per core, since each is CPU-bound and holds 64 MiB while it runs.
+    password_hashing_concurrency: int = Field(default=2, ge=1, le=64)
+
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
@@ -155,18 +172,119 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.environment is Environment.PRODUCTION:
-            if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET:
-                msg = "SPOTTER_SECRET_KEY must be set to a real secret in production"
-                raise ValueError(msg)
-            if len(self.secret_key.get_secret_value()) < 32:
-                msg = "SPOTTER_SECRET_KEY must be at least 32 characters in production"
-                raise ValueError(msg)
+            refusal = production_secret_refusal(self.secret_key.get_secret_value())
+            if refusal:
+                raise ValueError(refusal)
             if not self.database_url:
                 msg = (
                     "DATABASE_URL must be set in production; the embedded server is for development"
                 )
                 raise ValueError(msg)
+        elif not self.secret_key.get_secret_value():
+            # Tests need one secret shared by every process of a run; a development server
+            # needs one nobody else knows, kept across restarts so sessions survive them.
+            if self.environment is Environment.TEST:
+                self.secret_key = SecretStr(DEVELOPMENT_SECRET)
+            else:
+                self.secret_key = SecretStr(development_secret(self.data_dir))
         return self
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """The secret's length times the Shannon entropy of its own character frequencies.
+
+    It undervalues short random strings a little (a sample never shows its whole alphabet)
+    and cannot see patterns such as "abcd...", but it gives 0 for 32 spaces or one repeated
+    character, and a secret from `openssl rand -base64 32` scores about 200 bits.
+    """
+    total = len(secret)
+    return sum(n * math.log2(total / n) for n in Counter(secret).values())
+
+
+def production_secret_refusal(secret: str) -> str | None:
+    """Why ``secret`` may not sign production tokens, or None when it may."""
+    advice = "generate one with `openssl rand -base64 48`"
+    if not secret:
+        return f"SPOTTER_SECRET_KEY must be set in production; {advice}"
+    if secret == DEVELOPMENT_SECRET:
+        return f"SPOTTER_SECRET_KEY must be set to a real secret in production; {advice}"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return (
+            f"SPOTTER_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production;"
+            f" {advice}"
+        )
+    bits = estimated_entropy_bits(secret)
+    if bits < MIN_SECRET_ENTROPY_BITS:
+        return (
+            f"SPOTTER_SECRET_KEY is too predictable for production: about {bits:.0f} bits of"
+            f" entropy estimated, at least {MIN_SECRET_ENTROPY_BITS} needed; {advice}"
+        )
+    return None
+
+
+def development_secret(data_dir: Path) -> str:
+    """The development server's own random secret: read from ``data_dir/secret_key``, or
+    created there (mode 0600) on first start and reused on every start after.
+
+    Creation is race-free: the secret is written to a private temporary file that is then
+    hard-linked into place, which fails if another process (a second worker) got there
+    first, and that process's secret is used instead.
+    """
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        existing = _read_secret(path)
+        if existing:
+            return existing
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        scratch = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(secret + "\n")
+            os.link(scratch, path)
+        except FileExistsError:
+            return _read_secret(path)
+        finally:
+            scratch.unlink(missing_ok=True)
+    except OSError as exc:
+        msg = f"could not read or create the development secret {path}: {exc}"
+        raise ValueError(msg) from exc
+    return secret
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return ""
+    if mode & 0o077:
+        # Only its owner may read a signing secret; an editor or a copy may have widened it.
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or name to bind) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # any other name may resolve to a public interface
+
+
+def published_secret_refusal(settings: Settings, host: str) -> str | None:
+    """Why serving on ``host`` with these settings is refused, or None when it is not.
+
+    Anyone can sign tokens with the published development secret, administrators' included,
+    so it may only ever be served where nobody else can connect."""
+    if settings.secret_key.get_secret_value() != DEVELOPMENT_SECRET or is_loopback(host):
+        return None
+    return (
+        f"refusing to serve on {host}: SPOTTER_SECRET_KEY is the published development secret,"
+        " with which anyone can sign tokens; set a secret of your own, or listen on 127.0.0.1"
+    )
 
 
 @lru_cache

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
 
 from app import __version__, api, health
+from app.auth.passwords import Passwords
 from app.bodies import DOCUMENTED_BODIES
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.rate_limit_policies = Policies.from_settings(settings)
+    app.state.passwords = Passwords(settings.password_hashing_concurrency)
 
     register_error_handlers(app)
     app.add_exception_handler(NotModifiedError, not_modified_handler)

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 
-from app.config import Settings, get_settings
+from app.config import Settings, get_settings, published_secret_refusal
 from app.db.embedded import resolve_database_url
 from app.logs import configure_logging, logging_config
 
@@ -40,6 +40,9 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     settings = get_settings()
     arguments = parse_arguments(argv, settings)
+    refusal = published_secret_refusal(settings, arguments.host)
+    if refusal:
+        raise SystemExit(f"spotter: {refusal}")
     configure_logging(settings)
     # Attaching to the embedded server (when DATABASE_URL is unset) registers this process
     # as one of its users, so the server stops when this process, the last one, exits.

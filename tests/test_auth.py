@@ -9,12 +9,14 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import argon2
 import asyncpg
 import httpx
 import jwt
@@ -24,7 +26,9 @@ from sqlalchemy import event, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import keys
+from app.auth import passwords as passwords_module
 from app.auth.dependencies import LogsReader, derived_secret
+from app.config import DEVELOPMENT_SECRET, SECRET_KEY_FILE
 from app.db import migrations
 from app.main import create_app
 from tests.conftest import DatabaseFactory, asgi_client, asyncpg_dsn, make_settings
@@ -435,3 +439,119 @@ def test_create_admin_from_the_cli(committed: str) -> None:
         check=False,
     )
     assert bad.returncode == 2
+
+
+# --------------------------------------------------------------------------- password hashing
+
+
+async def test_sign_ins_leave_the_event_loop_free(
+    committed_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """During 20 concurrent sign-ins, /healthz is answered while they are hashing.
+
+    Made exact rather than timed: every Argon2 verify waits until a probe sent after the
+    hashing began has been answered. With the verify on the event loop nothing else could
+    run while it waited, so the probe never came back (until the wait gave up)."""
+    await register(committed_client)
+    hashing_began = threading.Event()
+    probe_answered = threading.Event()
+    gave_up = threading.Event()
+    real = passwords_module._hasher
+
+    class VerifiesAfterAProbe(argon2.PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002
+            hashing_began.set()
+            if not probe_answered.wait(timeout=60):  # generous: it only bounds a failing run
+                gave_up.set()
+                probe_answered.set()
+            return real.verify(hash, password)
+
+    monkeypatch.setattr(passwords_module, "_hasher", VerifiesAfterAProbe())
+    finished: list[str] = []
+
+    async def sign_in() -> None:
+        response = await committed_client.post(
+            "/v1/auth/token", json={"email": "lifter@example.com", "password": PASSWORD}
+        )
+        finished.append(f"sign-in {response.status_code}")
+
+    async def probe() -> None:
+        await asyncio.to_thread(hashing_began.wait, 60)
+        for _ in range(5):
+            response = await committed_client.get("/healthz")
+            finished.append(f"healthz {response.status_code}")
+        probe_answered.set()
+
+    await asyncio.gather(*(sign_in() for _ in range(20)), probe())
+    assert not gave_up.is_set(), "no /healthz was answered while a sign-in was hashing"
+    assert finished.count("sign-in 200") == 20, finished
+    assert finished[:5] == ["healthz 200"] * 5, finished
+
+
+async def test_30_concurrent_sign_ins_all_succeed(committed_client: httpx.AsyncClient) -> None:
+    """Sign-ins wait for a hashing turn without holding a database connection, so a burst
+    larger than the pool neither times out on it (503) nor fails (500)."""
+    await register(committed_client)
+    responses = await asyncio.gather(
+        *(
+            committed_client.post(
+                "/v1/auth/token", json={"email": "lifter@example.com", "password": PASSWORD}
+            )
+            for _ in range(30)
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 30, [r.text for r in responses]
+
+
+async def test_hashing_runs_in_threads_a_bounded_number_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    running = 0
+    most = 0
+    threads: set[int] = set()
+    lock = threading.Lock()
+    real_verify = passwords_module._verify
+
+    def counting_verify(password_hash: str | None, password: str) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            threads.add(threading.get_ident())
+        try:
+            return real_verify(password_hash, password)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(passwords_module, "_verify", counting_verify)
+    hasher = passwords_module.Passwords(concurrency=2)
+    stored = await hasher.hash(PASSWORD)
+    results = await asyncio.gather(
+        *(hasher.verify(stored, PASSWORD if i % 2 else "wrong password") for i in range(8)),
+        hasher.verify(None, PASSWORD),
+    )
+    assert results == [i % 2 == 1 for i in range(8)] + [False]
+    assert most == 2
+    assert threading.get_ident() not in threads
+
+
+# --------------------------------------------------------------------------- the secret key
+
+
+async def test_the_published_secret_forges_nothing_on_a_development_server(
+    committed: str, tmp_path: Path
+) -> None:
+    """A default development server signs with its own random secret, so a token made with
+    the published development secret (it once made its bearer an administrator) is a 401."""
+    settings = make_settings(committed, environment="development", data_dir=tmp_path)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application), asgi_client(application) as http:
+        await register(http)
+        me = (await http.get("/v1/me", headers=bearer((await login(http))["access_token"]))).json()
+        now = int(time.time())
+        claims = {"iss": "spotter", "sub": str(me["id"]), "typ": "access", "ver": 0}
+        for secret in (DEVELOPMENT_SECRET, derived_secret(make_settings(committed), "jwt")):
+            forged = forge({**claims, "iat": now, "exp": now + 600}, secret)
+            assert_401(await http.get("/v1/me", headers=bearer(forged)))
+        assert (tmp_path / SECRET_KEY_FILE).is_file()

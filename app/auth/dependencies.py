@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api_keys.models import ApiKey
 from app.auth import keys, tokens
+from app.auth.passwords import Passwords
 from app.auth.scopes import Scope, scopes_of
 from app.config import Settings
 from app.db.session import SessionDep
@@ -198,3 +199,11 @@ def key_hash_secret(request: Request) -> str:
 
 TokenSecret = Annotated[str, Depends(token_secret)]
 KeyHashSecret = Annotated[str, Depends(key_hash_secret)]
+
+
+def password_hasher(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+PasswordHasherDep = Annotated[Passwords, Depends(password_hasher)]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from app.auth.dependencies import AuthenticatedPrincipal, LoggedInUser, TokenSecret
+from app.auth.dependencies import (
+    AuthenticatedPrincipal,
+    LoggedInUser,
+    PasswordHasherDep,
+    TokenSecret,
+)
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.ratelimit.dependency import SignInGuard
@@ -21,10 +26,12 @@ router = APIRouter(tags=["accounts"])
     response_model=UserPublic,
     responses=problem_responses(409, 413, 422, 429, 503),
 )
-async def register_account(data: UserCreate, session: SessionDep) -> UserPublic:
+async def register_account(
+    data: UserCreate, session: SessionDep, passwords: PasswordHasherDep
+) -> UserPublic:
     """Registers a lifter with an email and a password (10 to 128 characters, stored as an
     Argon2id hash). Sign in with `POST /v1/auth/token` afterwards."""
-    return service.public(await service.register(session, data))
+    return service.public(await service.register(session, passwords, data))
 
 
 @router.post(
@@ -34,7 +41,11 @@ async def register_account(data: UserCreate, session: SessionDep) -> UserPublic:
     responses=problem_responses(401, 413, 422, 429, 503),
 )
 async def create_token(
-    data: LoginRequest, session: SessionDep, secret: TokenSecret, attempts: SignInGuard
+    data: LoginRequest,
+    session: SessionDep,
+    secret: TokenSecret,
+    attempts: SignInGuard,
+    passwords: PasswordHasherDep,
 ) -> TokenPair:
     """Exchanges an email and password for an access token (send it as
     `Authorization: Bearer ...`; valid 15 minutes) and a refresh token (30 days).
@@ -43,7 +54,7 @@ async def create_token(
     default): the next attempt is answered 429 with `Retry-After`, even with the right
     password."""
     async with attempts.attempt(data.email):
-        return await service.login(session, data.email, data.password, secret)
+        return await service.login(session, passwords, data.email, data.password, secret)
 
 
 @router.post(

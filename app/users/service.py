@@ -6,7 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import tokens
-from app.auth.passwords import hash_password, needs_rehash, verify_password
+from app.auth.passwords import Passwords, needs_rehash
 from app.auth.scopes import scopes_of
 from app.errors import ConflictError, NotFoundError, UnauthorizedError
 from app.users.models import User
@@ -28,10 +28,13 @@ async def find_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(select(User).where(col(User.email) == email.lower()))).first()
 
 
-async def register(session: AsyncSession, data: UserCreate) -> User:
+async def register(session: AsyncSession, passwords: Passwords, data: UserCreate) -> User:
+    # Hashed before the database is touched, so a registration waiting for a hashing turn
+    # holds no connection.
+    password_hash = await passwords.hash(data.password)
     if await find_by_email(session, data.email) is not None:
         raise ConflictError("An account with this email already exists.")
-    user = User(email=data.email, password_hash=hash_password(data.password))
+    user = User(email=data.email, password_hash=password_hash)
     session.add(user)
     await session.flush()
     return user
@@ -44,13 +47,18 @@ def token_pair(user: User, secret: str) -> TokenPair:
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
 
-async def login(session: AsyncSession, email: str, password: str, secret: str) -> TokenPair:
-    user = await find_by_email(session, email)
-    # verify_password runs even without a user, so timing does not reveal registered emails.
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise UnauthorizedError("The email or password is wrong.", error="invalid_grant")
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+async def login(
+    session: AsyncSession, passwords: Passwords, email: str, password: str, secret: str
+) -> TokenPair:
+    # The turn comes first: see Passwords.turn for why the account is read inside it.
+    async with passwords.turn() as hashing:
+        user = await find_by_email(session, email)
+        # The verify runs even without a user, so timing does not reveal registered emails.
+        matches = await hashing.verify(user.password_hash if user else None, password)
+        if not matches or user is None:
+            raise UnauthorizedError("The email or password is wrong.", error="invalid_grant")
+        if needs_rehash(user.password_hash):
+            user.password_hash = await hashing.hash(password)
     return token_pair(user, secret)
 
 
@@ -80,7 +88,9 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def make_admin(session: AsyncSession, email: str, password: str | None) -> tuple[User, bool]:
+async def make_admin(
+    session: AsyncSession, passwords: Passwords, email: str, password: str | None
+) -> tuple[User, bool]:
     """Create the administrator, or promote an existing account; returns (user, created)."""
     user = await find_by_email(session, email)
     created = user is None
@@ -88,7 +98,7 @@ async def make_admin(session: AsyncSession, email: str, password: str | None) ->
         if password is None:
             msg = "a password is required to create a new account"
             raise ValueError(msg)
-        user = User(email=email.lower(), password_hash=hash_password(password))
+        user = User(email=email.lower(), password_hash=await passwords.hash(password))
         session.add(user)
     user.is_admin = True
     await session.flush()
