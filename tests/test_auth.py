@@ -160,6 +160,11 @@ async def test_refused_tokens(client: httpx.AsyncClient, app: FastAPI) -> None:
         "refresh used as access": tokens["refresh_token"],
         "wrong version": forge({**base, "ver": 7}, secret),
         "unknown user": forge({**base, "sub": "999999"}, secret),
+        # Beyond PostgreSQL's integer: the lookup would fail in the driver, not find no one.
+        "sub beyond 32 bits": forge({**base, "sub": "99999999999"}, secret),
+        "sub beyond 64 bits": forge({**base, "sub": str(2**70)}, secret),
+        "sub zero": forge({**base, "sub": "0"}, secret),
+        "version beyond 32 bits": forge({**base, "ver": 2**40}, secret),
         "missing expiry": forge({k: v for k, v in base.items() if k != "exp"}, secret),
         "garbage": "not.a.token",
     }

@@ -15,6 +15,7 @@ import jwt
 
 ALGORITHM = "HS256"
 ISSUER = "spotter"
+MAX_DB_INTEGER = 2**31 - 1
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
 
@@ -67,9 +68,13 @@ def decode(token: str, secret: str, expected: TokenType) -> TokenClaims:
         msg = f"expected an {expected} token"
         raise TokenError(msg)
     try:
-        return TokenClaims(
-            user_id=int(claims["sub"]), token_type=expected, version=int(claims["ver"])
-        )
+        user_id, version = int(claims["sub"]), int(claims["ver"])
     except (TypeError, ValueError) as exc:
         msg = "the token is not valid"
         raise TokenError(msg) from exc
+    # Both are PostgreSQL integers: a value beyond them can name no account, and would fail
+    # in the driver (a 500) instead of matching nothing.
+    if not (1 <= user_id <= MAX_DB_INTEGER and 0 <= version <= MAX_DB_INTEGER):
+        msg = "the token is not valid"
+        raise TokenError(msg)
+    return TokenClaims(user_id=user_id, token_type=expected, version=version)
