@@ -37,6 +37,7 @@ from app.recommendations.service import exercise_facts
 from app.recommender import ExerciseFacts
 from app.simulation import (
     ARCHETYPES,
+    CHECKED,
     INVARIANTS,
     Archetype,
     Run,
@@ -352,10 +353,11 @@ def _svg(run: Run) -> str:
 def _counts_table(title: str, counts: dict[str, dict[str, int]]) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("archetype")
-    for name in INVARIANTS:
+    columns = [name for name in (*CHECKED, *INVARIANTS) if any(name in r for r in counts.values())]
+    for name in columns:
         table.add_column(name.replace("_", " "), justify="right")
     for archetype, row in counts.items():
-        table.add_row(archetype, *(str(row[name]) for name in INVARIANTS))
+        table.add_row(archetype, *(str(row[name]) for name in columns))
     return table
 
 

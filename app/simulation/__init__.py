@@ -10,10 +10,11 @@ from app.simulation.archetypes import ARCHETYPES, Archetype, FeedbackRule, Slot
 from app.simulation.invariants import INVARIANTS, Violation, check_run
 from app.simulation.lifter import Lifter, LifterProfile, SetOutcome, Trait, max_reps
 from app.simulation.loop import PerformedExercise, Run, Step, simulate
-from app.simulation.report import ActionRow, action_rows, summed_counts, violation_counts
+from app.simulation.report import CHECKED, ActionRow, action_rows, summed_counts, violation_counts
 
 __all__ = [
     "ARCHETYPES",
+    "CHECKED",
     "INVARIANTS",
     "ActionRow",
     "Archetype",

@@ -44,10 +44,18 @@ def violation_counts(found: Mapping[str, Sequence[Violation]]) -> dict[str, int]
     return {name: len(found.get(name, ())) for name in INVARIANTS}
 
 
+# What the invariants were checked against, reported beside the violations so that a column of
+# zeros can be told apart from a run that asked nothing.
+CHECKED = ("answers", "prescriptions")
+
+
 def summed_counts(runs: Iterable[Run]) -> dict[str, int]:
-    """Violations per invariant summed over runs (e.g. one archetype's seeds)."""
-    total = dict.fromkeys(INVARIANTS, 0)
+    """Answers and prescriptions checked, and violations per invariant, summed over runs (e.g.
+    one archetype's seeds)."""
+    total = dict.fromkeys((*CHECKED, *INVARIANTS), 0)
     for run in runs:
+        total["answers"] += len(run.steps)
+        total["prescriptions"] += sum(len(step.performed) for step in run.steps)
         for name, count in violation_counts(check_run(run)).items():
             total[name] += count
     return total
