@@ -25,6 +25,7 @@ from app.auth.scopes import Scope
 from app.config import Settings
 from app.errors import TooManyRequestsError, UnauthorizedError
 from app.ratelimit.service import Decision, Policy, RateLimiter
+from app.users.emails import normalise_email
 
 # The request-state entry the header middleware reads.
 DECISIONS_STATE_KEY = "rate_limit_decisions"
@@ -211,7 +212,7 @@ class SignInAttempts:
             return
         address = client_address(self._request)
         # Hashed: the table should not become a list of who tried to sign in.
-        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
+        account = hashlib.sha256(normalise_email(email).encode()).hexdigest()[:40]
         policies = self._policies
         checks = (
             (policies.login_address, f"login:addr:{address}", "from this address"),

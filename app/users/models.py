@@ -11,7 +11,11 @@ from app.db.base import TimestampMixin
 class User(TimestampMixin, table=True):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
-    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+        # Stored in NFKC (app.users.emails), so look-alike spellings meet the unique index.
+        sa.CheckConstraint("email IS NFKC NORMALIZED", name="email_nfkc_normalized"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Stored lower-cased (checked above) so the unique index is case-insensitive without citext.

@@ -5,24 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.auth.scopes import Scope
+from app.users.emails import normalise_email
 
 
-def _normalise_email(value: str) -> str:
-    return value.strip().lower()
+def _normalised_email(value: object) -> object:
+    # Anything but text is left for the string validation to refuse with its own message.
+    return normalise_email(value) if isinstance(value, str) else value
 
 
+# Normalised before the length and the pattern are checked, so both hold for what is stored:
+# a ligature grows into several letters, and a fullwidth at sign is only an at sign after it.
 Email = Annotated[
     str,
     Field(
         min_length=3,
         max_length=254,
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Compared and stored in Unicode NFKC, lower-cased: `Alice@Example.COM`, or "
+        "the same letters in fullwidth forms, is the account `alice@example.com`.",
         examples=["lifter@example.com"],
     ),
-    AfterValidator(_normalise_email),
+    BeforeValidator(_normalised_email),
 ]
 Password = Annotated[
     str,

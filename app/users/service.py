@@ -9,6 +9,7 @@ from app.auth import tokens
 from app.auth.passwords import Passwords, needs_rehash
 from app.auth.scopes import scopes_of
 from app.errors import ConflictError, NotFoundError, UnauthorizedError
+from app.users.emails import normalise_email
 from app.users.models import User
 from app.users.schemas import TokenPair, UserCreate, UserPublic
 
@@ -25,7 +26,8 @@ def public(user: User) -> UserPublic:
 
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
-    return (await session.exec(select(User).where(col(User.email) == email.lower()))).first()
+    wanted = normalise_email(email)
+    return (await session.exec(select(User).where(col(User.email) == wanted))).first()
 
 
 async def register(session: AsyncSession, passwords: Passwords, data: UserCreate) -> User:
@@ -98,7 +100,7 @@ async def make_admin(
         if password is None:
             msg = "a password is required to create a new account"
             raise ValueError(msg)
-        user = User(email=email.lower(), password_hash=await passwords.hash(password))
+        user = User(email=normalise_email(email), password_hash=await passwords.hash(password))
         session.add(user)
     user.is_admin = True
     await session.flush()

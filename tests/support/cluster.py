@@ -59,7 +59,20 @@ class ThrowawayCluster:
         if self._as_other_user:
             account = pwd.getpwnam(UNPRIVILEGED_USER)
             os.chown(self.root, account.pw_uid, account.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        # UTF8 like every server the service supports: the email migration needs Unicode.
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
 
     @property
     def maintenance_url(self) -> str:

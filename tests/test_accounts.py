@@ -1,0 +1,56 @@
+"""Accounts beyond the basics: one account per email however it is spelled, refused common
+passwords, and single-use refresh tokens."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.test_auth import PASSWORD, login, register
+
+# --------------------------------------------------------------------------- emails
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "ALICE@EXAMPLE.COM",
+        "Alice@Example.Com",
+        # Fullwidth letters and at sign (U+FF21.., U+FF20), as an IME types them.
+        "\uff41lice@example.com",
+        "\uff21\uff4c\uff49\uff43\uff45\uff20example.com",
+        # The "fi" ligature (U+FB01) for the two letters.
+        "\ufb01ona@example.com",
+        # Mathematical bold letters (U+1D41A...) are compatibility forms of plain ones.
+        "\U0001d41alice@example.com",
+        # A non-breaking space (U+00A0) around the address.
+        "\u00a0alice@example.com\u00a0",
+    ],
+)
+async def test_a_look_alike_email_is_the_same_account(
+    client: httpx.AsyncClient, look_alike: str
+) -> None:
+    plain = "fiona@example.com" if "\ufb01" in look_alike else "alice@example.com"
+    account = await register(client, plain)
+    again = await client.post("/v1/auth/register", json={"email": look_alike, "password": PASSWORD})
+    assert again.status_code == 409, again.text
+    # The look-alike signs in to the same account, and the account keeps the plain spelling.
+    tokens = await login(client, look_alike)
+    me = await client.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert me.json()["id"] == account["id"]
+    assert me.json()["email"] == plain
+
+
+async def test_an_email_is_stored_in_its_normalised_form(client: httpx.AsyncClient) -> None:
+    account = await register(client, "\uff2c\uff49\ufb00ter@\uff25xample.com")
+    assert account["email"] == "liffter@example.com"
+
+
+async def test_an_email_too_long_once_normalised_is_422_not_500(client: httpx.AsyncClient) -> None:
+    # 250 characters as sent; U+FB03 ("ffi") becomes three letters, so 498 once normalised,
+    # beyond what the column holds.
+    email = "\ufb03" * 238 + "@example.com"
+    assert len(email) <= 254
+    response = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 422, response.text
+    assert [e["name"] for e in response.json()["errors"]] == ["email"]
