@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api_keys.models import ApiKey
@@ -12,6 +12,7 @@ from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.auth import keys
 from app.auth.scopes import Scope
 from app.errors import InvalidInputError, InvalidParam, NotFoundError
+from app.users.models import User
 
 MAX_KEYS_PER_USER = 50
 MAX_LIFETIME = timedelta(days=731)
@@ -40,15 +41,16 @@ async def create_key(
         expires = data.expires_at if data.expires_at.tzinfo else data.expires_at.replace(tzinfo=UTC)
         if not now < expires <= now + MAX_LIFETIME:
             raise _invalid("expires_at", "must be in the future and at most two years ahead")
-    count = len(
-        (
-            await session.exec(
-                select(ApiKey.id).where(
-                    col(ApiKey.user_id) == user_id, col(ApiKey.revoked_at).is_(None)
-                )
+    # The owner's row is locked first: concurrent creations for one account queue here, so
+    # each counts what the others committed and the cap cannot be passed by a race.
+    await session.exec(select(User.id).where(col(User.id) == user_id).with_for_update())
+    count = (
+        await session.exec(
+            select(func.count()).where(
+                col(ApiKey.user_id) == user_id, col(ApiKey.revoked_at).is_(None)
             )
-        ).all()
-    )
+        )
+    ).one()
     if count >= MAX_KEYS_PER_USER:
         raise _invalid("name", f"you already have {count} active keys; revoke one first")
     secret = keys.generate_key()
