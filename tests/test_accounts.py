@@ -54,3 +54,36 @@ async def test_an_email_too_long_once_normalised_is_422_not_500(client: httpx.As
     response = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
     assert response.status_code == 422, response.text
     assert [e["name"] for e in response.json()["errors"]] == ["email"]
+
+
+# --------------------------------------------------------------------------- common passwords
+
+
+# The last is a fullwidth "q" and "wertyuiop": the same password once in NFKC.
+@pytest.mark.parametrize("common", ["password123", "QWERTYUIOP", "1234567890", "\uff51wertyuiop"])
+async def test_a_common_password_is_refused_at_registration(
+    client: httpx.AsyncClient, common: str
+) -> None:
+    response = await client.post(
+        "/v1/auth/register", json={"email": "new@example.com", "password": common}
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["name"] == "password"
+    assert "most commonly used passwords" in error["reason"]
+    # Nothing was stored: the email is still free.
+    again = await client.post(
+        "/v1/auth/register", json={"email": "new@example.com", "password": PASSWORD}
+    )
+    assert again.status_code == 201, again.text
+
+
+async def test_signing_in_never_judges_the_password_list(client: httpx.AsyncClient) -> None:
+    # A wrong common password at sign-in is a plain 401, not a 422 that would tell the caller
+    # which passwords accounts cannot have.
+    await register(client, "old@example.com")
+    response = await client.post(
+        "/v1/auth/token", json={"email": "old@example.com", "password": "password123"}
+    )
+    assert response.status_code == 401, response.text

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.auth.common_passwords import is_common
 from app.auth.scopes import Scope
 from app.users.emails import normalise_email
 
@@ -30,14 +31,25 @@ Email = Annotated[
     ),
     BeforeValidator(_normalised_email),
 ]
+
+
+def _uncommon(value: str) -> str:
+    if is_common(value):
+        msg = "is one of the most commonly used passwords; choose one that is not"
+        raise ValueError(msg)
+    return value
+
+
 Password = Annotated[
     str,
     Field(
         min_length=10,
         max_length=128,
-        description="10 to 128 characters.",
+        description="10 to 128 characters, and not one of the most common passwords (such as "
+        "`password123` or `qwertyuiop`, compared without regard to case).",
         examples=["correct horse battery"],
     ),
+    AfterValidator(_uncommon),
 ]
 
 
