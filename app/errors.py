@@ -89,11 +89,15 @@ class AppError(Exception):
         *,
         headers: Mapping[str, str] | None = None,
         extensions: Mapping[str, Any] | None = None,
+        keeps_writes: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = dict(headers or {})
         self.extensions = dict(extensions or {})
+        # A refusal whose writes must outlive it (revoking a stolen token's family): the
+        # request's session commits them instead of rolling back.
+        self.keeps_writes = keeps_writes
 
 
 class NotFoundError(AppError):
@@ -107,11 +111,13 @@ class UnauthorizedError(AppError):
     status = 401
     slug = "unauthorized"
 
-    def __init__(self, detail: str, *, error: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, error: str | None = None, keeps_writes: bool = False
+    ) -> None:
         challenge = 'Bearer realm="spotter"'
         if error:
             challenge += f', error="{error}", error_description="{detail}"'
-        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+        super().__init__(detail, headers={"WWW-Authenticate": challenge}, keeps_writes=keeps_writes)
 
 
 class ForbiddenError(AppError):

@@ -25,7 +25,7 @@ from app.content import load_content
 from app.content.loader import load_bundle_into
 from app.db import migrations
 from app.db.embedded import start_embedded_server
-from app.db.session import get_session
+from app.db.session import get_session, settle_after_error
 from app.main import create_app
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -153,8 +153,8 @@ async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.
     async def session_override() -> AsyncIterator[AsyncSession]:
         try:
             yield db_session
-        except BaseException:
-            await db_session.rollback()
+        except BaseException as exc:
+            await settle_after_error(db_session, exc)
             raise
         await db_session.commit()
 

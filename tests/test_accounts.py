@@ -87,3 +87,48 @@ async def test_signing_in_never_judges_the_password_list(client: httpx.AsyncClie
         "/v1/auth/token", json={"email": "old@example.com", "password": "password123"}
     )
     assert response.status_code == 401, response.text
+
+
+# --------------------------------------------------------------------------- refresh tokens
+
+
+async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.post("/v1/auth/refresh", json={"refresh_token": token})
+
+
+async def test_a_refresh_token_is_spent_by_its_use_and_a_reuse_revokes_the_sign_in(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client, "rotor@example.com")
+    first = (await login(client, "rotor@example.com"))["refresh_token"]
+    second = await _refresh(client, first)
+    assert second.status_code == 200, second.text
+    successor = second.json()["refresh_token"]
+    assert successor != first
+
+    # The spent token presented again: refused, and so is the successor a thief would not have
+    # had, because the whole sign-in is revoked.
+    reused = await _refresh(client, first)
+    assert reused.status_code == 401, reused.text
+    assert 'error="invalid_grant"' in reused.headers["www-authenticate"]
+    assert "already used" in reused.json()["detail"]
+    after = await _refresh(client, successor)
+    assert after.status_code == 401, after.text
+
+    # Another sign-in of the same account is a family of its own and still works.
+    fresh = (await login(client, "rotor@example.com"))["refresh_token"]
+    assert (await _refresh(client, fresh)).status_code == 200
+
+
+async def test_a_chain_of_refreshes_each_spends_the_last(client: httpx.AsyncClient) -> None:
+    await register(client, "chain@example.com")
+    token = (await login(client, "chain@example.com"))["refresh_token"]
+    for _ in range(3):
+        response = await _refresh(client, token)
+        assert response.status_code == 200, response.text
+        token = response.json()["refresh_token"]
+    # Signing out everywhere voids the newest too.
+    access = (await login(client, "chain@example.com"))["access_token"]
+    logout = await client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {access}"})
+    assert logout.status_code == 204
+    assert (await _refresh(client, token)).status_code == 401

@@ -1,7 +1,9 @@
 """Bearer tokens: short-lived access tokens and longer refresh tokens, both signed JWTs.
 
 Only HS256 is accepted when decoding, so ``alg: none`` and algorithm-confusion tokens fail.
-A refresh token carries the user's token version: bumping it (logout) voids them all.
+A refresh token carries the user's token version: bumping it (logout) voids them all. Its
+`jti` and `fam` (the sign-in it descends from) name its row in `refresh_token`, which makes
+each refresh token single-use (app.users.service.refresh).
 """
 
 from __future__ import annotations
@@ -31,22 +33,46 @@ class TokenClaims:
     user_id: int
     token_type: TokenType
     version: int
+    token_id: str = ""
+    family: str = ""
 
 
-def issue(user_id: int, version: int, token_type: TokenType, secret: str) -> tuple[str, int]:
-    """A signed token and its lifetime in seconds."""
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    token_id: str
+    expires_at: datetime
+    lifetime_s: int
+
+
+def new_family() -> str:
+    return uuid.uuid4().hex
+
+
+def issue(
+    user_id: int, version: int, token_type: TokenType, secret: str, *, family: str = ""
+) -> IssuedToken:
+    """A signed token; a refresh token also names the ``family`` it belongs to."""
     now = datetime.now(UTC)
     ttl = ACCESS_TTL if token_type == "access" else REFRESH_TTL  # noqa: S105 - a token kind
-    claims = {
+    token_id = uuid.uuid4().hex
+    claims: dict[str, object] = {
         "iss": ISSUER,
         "sub": str(user_id),
         "typ": token_type,
         "ver": version,
         "iat": now,
         "exp": now + ttl,
-        "jti": uuid.uuid4().hex,
+        "jti": token_id,
     }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM), int(ttl.total_seconds())
+    if family:
+        claims["fam"] = family
+    return IssuedToken(
+        token=jwt.encode(claims, secret, algorithm=ALGORITHM),
+        token_id=token_id,
+        expires_at=now + ttl,
+        lifetime_s=int(ttl.total_seconds()),
+    )
 
 
 def decode(token: str, secret: str, expected: TokenType) -> TokenClaims:
@@ -77,4 +103,10 @@ def decode(token: str, secret: str, expected: TokenType) -> TokenClaims:
     if not (1 <= user_id <= MAX_DB_INTEGER and 0 <= version <= MAX_DB_INTEGER):
         msg = "the token is not valid"
         raise TokenError(msg)
-    return TokenClaims(user_id=user_id, token_type=expected, version=version)
+    token_id, family = claims.get("jti", ""), claims.get("fam", "")
+    if not (isinstance(token_id, str) and isinstance(family, str)):
+        msg = "the token is not valid"
+        raise TokenError(msg)
+    return TokenClaims(
+        user_id=user_id, token_type=expected, version=version, token_id=token_id, family=family
+    )

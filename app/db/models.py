@@ -15,7 +15,7 @@ from app.knowledge.models import ContentRevision, Source
 from app.ratelimit.models import RateLimitState
 from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
 from app.training.models import TrainingProfile, TrainingSession, TrainingSet
-from app.users.models import User
+from app.users.models import RefreshToken, User
 
 __all__ = [
     "AnatomyNote",
@@ -31,6 +31,7 @@ __all__ = [
     "Muscle",
     "MuscleFunction",
     "RateLimitState",
+    "RefreshToken",
     "Routine",
     "Source",
     "Strategy",

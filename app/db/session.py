@@ -10,7 +10,7 @@ from sqlalchemy import CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import CommitOutcomeUnknownError, DatabaseFault, database_fault, sqlstate
+from app.errors import AppError, CommitOutcomeUnknownError, DatabaseFault, database_fault, sqlstate
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -23,8 +23,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session:
         try:
             yield session
-        except BaseException:
-            await session.rollback()
+        except BaseException as exc:
+            await settle_after_error(session, exc)
             raise
         try:
             await session.commit()
@@ -33,6 +33,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             if fault is not None:
                 raise CommitOutcomeUnknownError(fault) from exc
             raise
+
+
+async def settle_after_error(session: AsyncSession, exc: BaseException) -> None:
+    """End the transaction of a request that raised: roll back, unless the error is a refusal
+    whose writes must outlive it (``AppError.keeps_writes``)."""
+    if isinstance(exc, AppError) and exc.keeps_writes:
+        await session.commit()
+    else:
+        await session.rollback()
 
 
 def _unknown_commit_outcome(exc: Exception) -> DatabaseFault | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlmodel import Field
 
@@ -24,3 +26,26 @@ class User(TimestampMixin, table=True):
     is_admin: bool = Field(default=False)
     # Bumped to invalidate every refresh token at once (log out everywhere, password change).
     token_version: int = Field(default=0)
+
+
+class RefreshToken(TimestampMixin, table=True):
+    """One issued refresh token, so that each can be used once.
+
+    A sign-in starts a family; every refresh replaces the presented token with the next of its
+    family. A token presented a second time means two parties hold it (one of them stole it),
+    so the whole family is revoked and both must sign in again (OAuth 2.1, section 4.3.1).
+    """
+
+    __tablename__ = "refresh_token"
+
+    # The token's `jti` claim: the token itself is never stored.
+    id: str = Field(primary_key=True, max_length=32)
+    family: str = Field(max_length=32, index=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))

@@ -66,8 +66,11 @@ async def create_token(
 async def refresh_token(
     data: RefreshRequest, session: SessionDep, secret: TokenSecret
 ) -> TokenPair:
-    """Exchanges a refresh token for a new access and refresh token pair, until the refresh
-    token expires or the account logs out."""
+    """Exchanges a refresh token for a new access and refresh token pair. Each refresh token
+    works once: keep the new one and discard the old. Presenting a refresh token that was
+    already used is taken as a sign it was copied, and revokes every token descended from the
+    same sign-in (401 `invalid_grant`; sign in again). A refresh token also stops working when
+    it expires (30 days) or the account logs out everywhere."""
     return await service.refresh(session, data.refresh_token, secret)
 
 

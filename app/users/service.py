@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import tokens
 from app.auth.passwords import Passwords, needs_rehash
 from app.auth.scopes import scopes_of
+from app.db.session import run_statement
 from app.errors import ConflictError, NotFoundError, UnauthorizedError
 from app.users.emails import normalise_email
-from app.users.models import User
+from app.users.models import RefreshToken, User
 from app.users.schemas import TokenPair, UserCreate, UserPublic
 
 
@@ -42,11 +46,30 @@ async def register(session: AsyncSession, passwords: Passwords, data: UserCreate
     return user
 
 
-def token_pair(user: User, secret: str) -> TokenPair:
+async def token_pair(
+    session: AsyncSession, user: User, secret: str, family: str | None = None
+) -> TokenPair:
+    """An access token and a refresh token, the latter recorded as the next of ``family``
+    (a new family when ``family`` is None: a sign-in)."""
     assert user.id is not None  # noqa: S101
-    access, expires_in = tokens.issue(user.id, user.token_version, "access", secret)
-    refresh, _ = tokens.issue(user.id, user.token_version, "refresh", secret)
-    return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
+    access = tokens.issue(user.id, user.token_version, "access", secret)
+    family = family or tokens.new_family()
+    refresh = tokens.issue(user.id, user.token_version, "refresh", secret, family=family)
+    # The account's expired rows go as new ones arrive, so the table holds only live tokens.
+    await run_statement(
+        session,
+        delete(RefreshToken).where(
+            col(RefreshToken.user_id) == user.id, col(RefreshToken.expires_at) < func.now()
+        ),
+    )
+    session.add(
+        RefreshToken(
+            id=refresh.token_id, family=family, user_id=user.id, expires_at=refresh.expires_at
+        )
+    )
+    return TokenPair(
+        access_token=access.token, refresh_token=refresh.token, expires_in=access.lifetime_s
+    )
 
 
 async def login(
@@ -61,26 +84,59 @@ async def login(
             raise UnauthorizedError("The email or password is wrong.", error="invalid_grant")
         if needs_rehash(user.password_hash):
             user.password_hash = await hashing.hash(password)
-    return token_pair(user, secret)
+    return await token_pair(session, user, secret)
 
 
 async def refresh(session: AsyncSession, refresh_token: str, secret: str) -> TokenPair:
+    """The next token pair of the presented token's family; the presented token is spent.
+
+    Spending a token that was already spent revokes its family: the refresh that follows a
+    theft is refused for the thief and the lifter alike, and the lifter signs in again.
+    """
     try:
         claims = tokens.decode(refresh_token, secret, "refresh")
     except tokens.TokenError as exc:
         raise UnauthorizedError(
             f"The refresh token is not valid: {exc}.", error="invalid_grant"
         ) from exc
+    # Locked: two refreshes with one token are taken in turn, so only the first can succeed.
+    row = (
+        await session.exec(
+            select(RefreshToken).where(col(RefreshToken.id) == claims.token_id).with_for_update()
+        )
+    ).first()
     user = await session.get(User, claims.user_id)
-    if user is None or user.token_version != claims.version:
+    if (
+        row is None
+        or user is None
+        or row.user_id != user.id
+        or row.revoked_at is not None
+        or user.token_version != claims.version
+    ):
         raise UnauthorizedError("The refresh token has been revoked.", error="invalid_grant")
-    return token_pair(user, secret)
+    if row.used_at is not None:
+        await run_statement(
+            session,
+            update(RefreshToken)
+            .where(col(RefreshToken.family) == row.family, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=func.now()),
+        )
+        raise UnauthorizedError(
+            "The refresh token was already used, so it may have been copied: every token of "
+            "this sign-in is now revoked. Sign in again.",
+            error="invalid_grant",
+            keeps_writes=True,
+        )
+    row.used_at = datetime.now(UTC)
+    return await token_pair(session, user, secret, family=row.family)
 
 
 async def revoke_tokens(session: AsyncSession, user_id: int) -> None:
     """Log out everywhere: every access and refresh token issued so far stops working."""
     user = await get_user(session, user_id)
     user.token_version += 1
+    # Their tokens are void by version already; the rows have nothing left to guard.
+    await run_statement(session, delete(RefreshToken).where(col(RefreshToken.user_id) == user_id))
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:

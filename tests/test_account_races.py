@@ -1,11 +1,13 @@
-"""The cap on active API keys holds when creations race: two transactions that both count 49
-active keys must not both insert a fiftieth (the count and the insert were not atomic)."""
+"""Account writes that race, each request in its own committed transaction as in production:
+the cap on active API keys (two creations that both count 49 active keys must not both insert
+a fiftieth) and refresh tokens (one token presented twice at once is spent once)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -19,9 +21,10 @@ from app.errors import InvalidInputError
 from app.main import create_app
 from app.users.models import User
 from tests.conftest import make_settings
-from tests.kb_admin.test_concurrency import committed
+from tests.kb_admin.test_concurrency import committed, committed_client
+from tests.test_auth import login, register
 
-__all__ = ["committed"]  # a fixture used below, imported for pytest
+__all__ = ["committed", "committed_client"]  # fixtures used below, imported for pytest
 
 SECRET = "key-hash-secret-for-the-race-test"
 READ = frozenset({Scope.LOGS_READ})
@@ -82,3 +85,20 @@ async def test_the_last_free_slot_goes_to_one_of_two_racing_creations(real_app: 
             )
         )
     assert active == MAX_KEYS_PER_USER
+
+
+async def test_one_refresh_token_presented_twice_at_once_is_spent_once(
+    committed_client: httpx.AsyncClient,
+) -> None:
+    await register(committed_client, "twice@example.com")
+    token = (await login(committed_client, "twice@example.com"))["refresh_token"]
+    responses = await asyncio.gather(
+        *(committed_client.post("/v1/auth/refresh", json={"refresh_token": token}) for _ in "ab")
+    )
+    assert sorted(r.status_code for r in responses) == [200, 401]
+    # The second presentation looked like a copy: the winner's new token is revoked too.
+    [winner] = [r for r in responses if r.status_code == 200]
+    again = await committed_client.post(
+        "/v1/auth/refresh", json={"refresh_token": winner.json()["refresh_token"]}
+    )
+    assert again.status_code == 401, again.text
