@@ -228,13 +228,14 @@ def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
         loc = [p for p in error.get("loc", ()) if isinstance(p, int) or _FIELD.fullmatch(p)]
         if error.get("type") == "json_invalid":
             # The number after "body" is a character offset in the JSON text, not a field.
-            offset = loc[1] if len(loc) > 1 else "?"
+            offset = loc[1] if len(loc) > 1 else None
+            where = f" at character {offset}" if isinstance(offset, int) and offset >= 0 else ""
             message = (error.get("ctx") or {}).get("error", "invalid JSON")
             params.append(
                 InvalidParam(
                     name="body",
                     location="body",
-                    reason=f"not valid JSON at character {offset}: {message}",
+                    reason=f"not valid JSON{where}: {message}",
                     type="json_invalid",
                 )
             )

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Path, status
 from app.api_keys import service
 from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.auth.dependencies import KeyHashSecret, LoggedInUser
+from app.bodies import StrictJSONRoute
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.ratelimit.dependency import limit_key_creation
 
-router = APIRouter(tags=["api keys"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["api keys"])
 
 
 @router.post(

@@ -18,6 +18,7 @@ from app.anatomy.router import get_joint_action, get_muscle
 from app.anatomy.schemas import JointActionDetail, MuscleDetail
 from app.auth.dependencies import requires
 from app.auth.scopes import Scope
+from app.bodies import StrictJSONRoute
 from app.content.schema import ContentModel
 from app.content.schema import Exercise as ExerciseItem
 from app.content.schema import JointAction as JointActionItem
@@ -35,6 +36,7 @@ from app.tips.service import get_tip
 
 router = APIRouter(
     prefix="/admin",
+    route_class=StrictJSONRoute,
     tags=["administration"],
     dependencies=[Depends(requires(Scope.KB_ADMIN))],
 )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 
-from app.bodies import json_body, parse_json_body
+from app.bodies import StrictJSONRoute, json_body, parse_json_body
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.recommendations import service
@@ -14,7 +14,7 @@ from app.recommendations.examples import OPENAPI_EXAMPLES
 from app.recommendations.schemas import NextSessionRequest
 from app.recommender import RecommendationResult
 
-router = APIRouter(tags=["recommendations"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["recommendations"])
 
 
 @router.post(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.auth.dependencies import LogsReader, LogsWriter, RecommendationsReader
+from app.bodies import StrictJSONRoute
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.idempotency import service as idempotency
@@ -28,7 +29,7 @@ from app.training.schemas import (
     TrainingSessionUpdate,
 )
 
-router = APIRouter(tags=["training logs"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["training logs"])
 
 SessionIdPath = Annotated[
     int, Path(ge=1, le=2**31 - 1, description="The session's id, from its creation or a listing.")

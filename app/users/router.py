@@ -10,13 +10,14 @@ from app.auth.dependencies import (
     PasswordHasherDep,
     TokenSecret,
 )
+from app.bodies import StrictJSONRoute
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.ratelimit.dependency import SignInGuard
 from app.users import service
 from app.users.schemas import LoginRequest, RefreshRequest, TokenPair, UserCreate, UserPublic
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["accounts"])
 
 
 @router.post(
