@@ -93,12 +93,16 @@ async def committed_app(committed_url: str) -> AsyncIterator[FastAPI]:
     # Enough connections for the concurrency tests to race in the database, not in the pool.
     # The rate limiter is off here: it is tested on its own, and its check takes a second pool
     # connection while the request's session holds one, so a burst wider than the pool would
-    # measure pool starvation instead of the races these tests are about.
+    # measure pool starvation instead of the races these tests are about. For the same reason
+    # the statement timeout is long: on a machine whose cores are busy, 100 writers queued
+    # behind one lock wait longer than the deployed 5 s, and a 503 there is correct shedding
+    # (the fault suite tests it), not the race under test.
     settings = make_settings(
         committed_url,
         db_pool_size=20,
         db_max_overflow=20,
         db_pool_timeout_s=10.0,
+        db_statement_timeout_ms=120_000,
         rate_limit_enabled=False,
     )
     application = create_app(settings)
