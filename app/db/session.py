@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.deadline import request_deadline
 from app.errors import AppError, CommitOutcomeUnknownError, DatabaseFault, database_fault, sqlstate
 
 
@@ -17,19 +19,31 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Open a session for the request, commit when the route returns, roll back if it raises.
 
     Declared with ``scope="function"`` (below) so the commit happens before the response is
-    sent: a client never sees a success for a write that then fails to commit.
+    sent: a client never sees a success for a write that then fails to commit. The route and
+    the commit run under the request's database deadline (``app.db.deadline``).
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
+        limit = asyncio.timeout_at(request_deadline(request))
+        committing = False
         try:
-            yield session
-        except BaseException as exc:
-            await settle_after_error(session, exc)
-            raise
-        try:
-            await session.commit()
+            async with limit:
+                try:
+                    yield session
+                except BaseException as exc:
+                    # Past the deadline the connection may be stuck mid-statement on a server
+                    # that no longer answers: a rollback would wait for it all over again.
+                    if not limit.expired():
+                        await settle_after_error(session, exc)
+                    raise
+                committing = True
+                await session.commit()
         except Exception as exc:
-            fault = _unknown_commit_outcome(exc)
+            if limit.expired():
+                # Dropping the connection ends the transaction server-side without a round
+                # trip; the pool opens a fresh one for the next request.
+                await session.invalidate()
+            fault = _unknown_commit_outcome(exc) if committing else None
             if fault is not None:
                 raise CommitOutcomeUnknownError(fault) from exc
             raise

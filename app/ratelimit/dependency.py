@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 from app.auth.dependencies import LoggedInUser, OptionalPrincipal, Principal
 from app.auth.scopes import Scope
 from app.config import Settings
+from app.db.deadline import request_deadline
 from app.errors import TooManyRequestsError, UnauthorizedError
 from app.ratelimit.service import Decision, Policy, RateLimiter
 from app.users.emails import normalise_email
@@ -161,7 +162,9 @@ async def _count_refused_credentials(request: Request) -> AsyncIterator[None]:
         already_counted = recorded(request.scope.get("state"))
         if policies.enabled and not already_counted:
             decision = await _limiter(request).hit(
-                policies.anonymous, f"anon:{client_address(request)}"
+                policies.anonymous,
+                f"anon:{client_address(request)}",
+                deadline=request_deadline(request),
             )
             _record(request, decision)
             if not decision.allowed:
@@ -179,7 +182,7 @@ async def enforce_rate_limit(
     if not policies.enabled:
         return
     policy, key = _quota_for(request, policies, principal)
-    decision = await _limiter(request).hit(policy, key)
+    decision = await _limiter(request).hit(policy, key, deadline=request_deadline(request))
     _record(request, decision)
     if not decision.allowed:
         raise _refused(decision, f"The '{policy.name}' quota is used up.")
@@ -221,7 +224,9 @@ class SignInAttempts:
         )
         passed: list[tuple[Policy, str, Decision]] = []
         for policy, key, where in checks:
-            decision = await self._limiter.hit(policy, key)
+            decision = await self._limiter.hit(
+                policy, key, deadline=request_deadline(self._request)
+            )
             if not decision.allowed:
                 await self._give_back(passed)
                 _record(self._request, decision)
@@ -242,7 +247,7 @@ class SignInAttempts:
 
     async def _give_back(self, passed: list[tuple[Policy, str, Decision]]) -> None:
         for policy, key, decision in passed:
-            await self._limiter.refund(policy, key)
+            await self._limiter.refund(policy, key, deadline=request_deadline(self._request))
             if policy is not self._policies.login_account:
                 _record(self._request, _given_back(decision))
 
@@ -262,7 +267,9 @@ async def limit_key_creation(request: Request, principal: LoggedInUser) -> None:
     policies = _policies(request)
     if not policies.enabled:
         return
-    decision = await _limiter(request).hit(policies.key_creation, f"keys:{principal.user_id}")
+    decision = await _limiter(request).hit(
+        policies.key_creation, f"keys:{principal.user_id}", deadline=request_deadline(request)
+    )
     _record(request, decision)
     if not decision.allowed:
         raise _refused(decision, "Too many API keys created recently.")

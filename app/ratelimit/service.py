@@ -11,6 +11,7 @@ clock, so workers with drifting clocks still agree.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 
@@ -139,16 +140,17 @@ class RateLimiter:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine.execution_options(**AUTOCOMMIT)
 
-    async def hit(self, policy: Policy, key: str) -> Decision:
+    async def hit(self, policy: Policy, key: str, *, deadline: float | None = None) -> Decision:
+        """Count one request; ``deadline`` (event-loop time) is the request's, if it has one."""
         params = {"key": _bounded(key), "interval": policy.interval_s, "window": policy.window_s}
-        async with self._engine.connect() as connection:
+        async with asyncio.timeout_at(deadline), self._engine.connect() as connection:
             row = (await connection.execute(_HIT, params)).one()
         return decide(policy, row.allowed_ahead, row.stored_ahead)
 
-    async def refund(self, policy: Policy, key: str) -> None:
+    async def refund(self, policy: Policy, key: str, *, deadline: float | None = None) -> None:
         """Give back one hit (a sign-in that succeeded, or an attempt that never ran)."""
         params = {"key": _bounded(key), "interval": policy.interval_s}
-        async with self._engine.connect() as connection:
+        async with asyncio.timeout_at(deadline), self._engine.connect() as connection:
             await connection.execute(_REFUND, params)
 
     async def cleanup(self) -> int:
