@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # line and headers, and 408 when they are not complete this long after the request began.
     http_max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=1_048_576)
     http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # The whole body must arrive within this long of the headers (a 2 MiB body at 100 kB/s
+    # takes 20 s); a slower or stalled client is answered 408 and the connection is closed.
+    http_body_timeout_s: float = Field(default=30.0, gt=0, le=600)
     # An idle keep-alive connection is closed after this long. Behind a proxy that reuses
     # connections, make it longer than the proxy's own idle timeout, or requests race the close.
     http_keep_alive_timeout_s: int = Field(default=5, ge=1, le=3600)

@@ -7,6 +7,8 @@ errors raised before routing and the 500s the request-log middleware renders.
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -39,6 +41,17 @@ class RequestBodyTooLarge(StarletteHTTPException):
         super().__init__(status_code=413, detail=_too_large(limit))
 
 
+class RequestBodyTimeout(StarletteHTTPException):
+    """Raised from ``receive`` when the body has not fully arrived by its deadline (an
+    HTTPException for the same reason as ``RequestBodyTooLarge``)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            status_code=408,
+            detail=f"The request body did not arrive within {timeout_s:g} s of its headers.",
+        )
+
+
 def _too_large(limit: int) -> str:
     return f"The request body is larger than the {limit}-byte limit."
 
@@ -48,17 +61,29 @@ async def body_too_large_handler(request: Request, exc: Exception) -> JSONRespon
     return problem_response(request, 413, str(exc.detail), slug="content-too-large")
 
 
+async def body_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestBodyTimeout)  # noqa: S101 - registered for this class only
+    # The rest of the body may still be on its way: the connection cannot carry another request.
+    return problem_response(
+        request, 408, str(exc.detail), slug="body-timeout", headers={"Connection": "close"}
+    )
+
+
 class BodySizeLimitMiddleware:
-    """Refuses bodies above ``max_bytes`` with a 413 problem.
+    """Refuses bodies above ``max_bytes`` with a 413 problem, and bodies still arriving
+    ``timeout_s`` after the request reached the application with a 408.
 
     A declared Content-Length above the cap is refused before any byte is read. A body sent
     without one (chunked) is counted as it streams in and refused as soon as it passes the
-    cap, so it is never buffered whole.
+    cap, so it is never buffered whole. The deadline is absolute, like the header deadline in
+    ``app.http_protocol``: a client trickling a byte at a time cannot hold a connection and a
+    half-built body in memory for longer than the timeout.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_s: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,14 +103,25 @@ class BodySizeLimitMiddleware:
             return
 
         received = 0
+        complete = False
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:
+                # After the body, receive() waits for the client to disconnect, for as long
+                # as the response takes: that wait is not the client's to bound.
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestBodyTimeout(self.timeout_s) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise RequestBodyTooLarge(self.max_bytes)
+                complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, counting_receive, send)

@@ -26,8 +26,10 @@ from app.errors import Problem, problem_responses, register_error_handlers
 from app.hardening import (
     BodySizeLimitMiddleware,
     ProblemCORSMiddleware,
+    RequestBodyTimeout,
     RequestBodyTooLarge,
     SecurityHeadersMiddleware,
+    body_timeout_handler,
     body_too_large_handler,
 )
 from app.knowledge.http import NotModifiedError, not_modified_handler
@@ -131,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     app.add_exception_handler(NotModifiedError, not_modified_handler)
     app.add_exception_handler(RequestBodyTooLarge, body_too_large_handler)
+    app.add_exception_handler(RequestBodyTimeout, body_timeout_handler)
     app.include_router(health.router)
     app.include_router(api.router)
 
@@ -159,7 +162,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "RateLimit-Policy",
             ],
         )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.http_body_timeout_s,
+    )
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER)

@@ -7,6 +7,7 @@ they live below the ASGI application, in the HTTP protocol uvicorn runs.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
@@ -17,9 +18,11 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
+from starlette.types import Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.db import migrations
+from app.hardening import BodySizeLimitMiddleware
 from app.http_protocol import BoundedHttpToolsProtocol, problem_response
 from app.serving import connection_options
 from tests.conftest import DatabaseFactory
@@ -29,6 +32,7 @@ from tests.test_auth import PASSWORD
 from tests.test_serving import server_env, serving
 
 HEADER_TIMEOUT_S = 2
+BODY_TIMEOUT_S = 2
 # Generous: the bound is what the server promises; the margin is for a loaded machine.
 CLOSE_DEADLINE_S = HEADER_TIMEOUT_S + 20
 
@@ -36,7 +40,11 @@ CLOSE_DEADLINE_S = HEADER_TIMEOUT_S + 20
 @pytest.fixture(scope="module")
 def server(database_factory: DatabaseFactory) -> Iterator[tuple[str, int]]:
     """One `spotter serve` for the module, with a short header deadline; yields (host, port)."""
-    env = {**server_env(database_factory()), "SPOTTER_HTTP_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S)}
+    env = {
+        **server_env(database_factory()),
+        "SPOTTER_HTTP_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
+        "SPOTTER_HTTP_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S),
+    }
     with serving(env, "--migrate") as (base, process, _output):
         wait_until_ready(base, process, timeout_s=120)
         parts = urlsplit(base)
@@ -168,6 +176,74 @@ def test_a_connection_that_sends_nothing_is_closed(server: tuple[str, int]) -> N
         started = time.monotonic()
         assert read_until_closed(sock) == b""
         assert time.monotonic() - started < CLOSE_DEADLINE_S
+
+
+# --------------------------------------------------------------------------- body read time
+
+BODY_HEAD = (
+    b"POST /v1/auth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 1000\r\n\r\n"
+)
+
+
+def assert_body_timeout(answer: bytes) -> None:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer[:300]
+    assert b"content-type: application/problem+json" in head
+    assert b"connection: close" in head.lower()
+    assert b"/problems/body-timeout" in body
+    assert f"within {BODY_TIMEOUT_S} s".encode() in body
+
+
+def test_a_body_that_stops_arriving_is_a_408_problem(server: tuple[str, int]) -> None:
+    with connect(server) as sock:
+        sock.sendall(BODY_HEAD + b'{"email": "slow@example.com", ')
+        started = time.monotonic()
+        answer = read_until_closed(sock)
+        took = time.monotonic() - started
+    assert_body_timeout(answer)
+    assert BODY_TIMEOUT_S * 0.5 <= took < CLOSE_DEADLINE_S
+
+
+def test_a_trickled_body_does_not_extend_the_deadline(server: tuple[str, int]) -> None:
+    with connect(server) as sock:
+        sock.sendall(BODY_HEAD + b'{"email": "')
+        took, answer = trickle_until_closed(sock, CLOSE_DEADLINE_S)
+    # 1000 bytes at one per 0.2 s would take 200 s; the answer comes at the deadline.
+    assert took < CLOSE_DEADLINE_S
+    assert answer == b"" or b"HTTP/1.1 408 " in answer, answer[:300]
+    if answer:
+        assert_body_timeout(answer[answer.index(b"HTTP/1.1 408 ") :])
+
+
+async def test_the_wait_after_a_complete_body_is_not_cut_off() -> None:
+    # After the body, receive() waits for a disconnect for as long as the response takes
+    # (streaming responses listen for it): the body deadline must not fire on that wait.
+    waits: list[str] = []
+
+    async def app(_scope: Scope, receive: Receive, _send: Send) -> None:
+        assert (await receive())["type"] == "http.request"
+        try:
+            await asyncio.wait_for(receive(), timeout=0.5)
+        except TimeoutError:
+            waits.append("still waiting after the body deadline")
+
+    async def receive() -> Message:
+        if not waits and not received:
+            received.append(True)
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+        await asyncio.sleep(3600)
+        raise AssertionError
+
+    received: list[bool] = []
+    middleware = BodySizeLimitMiddleware(app, max_bytes=1024, timeout_s=0.05)
+    scope: Scope = {"type": "http", "headers": [], "method": "POST", "path": "/"}
+
+    async def send(_message: Message) -> None:
+        raise AssertionError
+
+    await middleware(scope, receive, send)
+    assert waits == ["still waiting after the body deadline"]
 
 
 # --------------------------------------------------------------------------- settings
