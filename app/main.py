@@ -199,8 +199,8 @@ def _document_abuse_limits(schema: dict[str, Any]) -> None:
     trusting every router to."""
     statuses = problem_responses(408, 413, 429, 431)
     statuses[408]["description"] = (
-        "The request headers were not complete in time (SPOTTER_HTTP_HEADER_TIMEOUT_S); "
-        "the connection is closed."
+        "The request headers (SPOTTER_HTTP_HEADER_TIMEOUT_S) or its body "
+        "(SPOTTER_HTTP_BODY_TIMEOUT_S) did not arrive in time; the connection is closed."
     )
     statuses[431]["description"] = (
         "The request line and headers are too large (SPOTTER_HTTP_MAX_HEADER_BYTES); "
