@@ -47,6 +47,34 @@ def run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    connection.exec_driver_sql(ONLY_THE_MIGRATOR_WRITES_THE_VERSION)
+
+
+# alembic_version says which migrations have run. The roles script's default privileges give
+# the API role row rights on every table the migrator creates, this one included, and an API
+# that could rewrite it could make the next deploy skip or re-run migrations. After every
+# upgrade, every role but the table's owner keeps at most SELECT on it (idempotent, and it
+# heals a later blanket GRANT ON ALL TABLES).
+ONLY_THE_MIGRATOR_WRITES_THE_VERSION = """
+DO $$
+DECLARE
+    holder oid;
+BEGIN
+    FOR holder IN
+        SELECT DISTINCT grant_.grantee
+        FROM pg_class AS version_table, aclexplode(version_table.relacl) AS grant_
+        WHERE version_table.oid = 'alembic_version'::regclass
+          AND grant_.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+          AND grant_.grantee <> version_table.relowner
+    LOOP
+        EXECUTE format(
+            'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM %s',
+            CASE WHEN holder = 0 THEN 'PUBLIC' ELSE holder::regrole::text END
+        );
+    END LOOP;
+END
+$$
+"""
 
 
 async def run_async_migrations() -> None:
