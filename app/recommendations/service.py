@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +19,7 @@ from app.errors import InvalidInputError, InvalidParam
 from app.exercises.models import Exercise
 from app.exercises.service import exercises_with_muscles
 from app.knowledge.service import RevisionCache
-from app.recommendations.schemas import ConfigOverrides, NextSessionRequest, PlateIn
+from app.recommendations.schemas import ConfigOverrides, NextSessionRequest, PlateIn, SetIn
 from app.recommender import (
     DEFAULT_CONFIG,
     Equipment,
@@ -210,6 +211,14 @@ def _top_picks(catalog: dict[str, ExerciseFacts]) -> set[str]:
 _catalog = RevisionCache(_build_catalog)
 
 
+# SetIn's fields read in SetLog's order, by one C call per set: a history has up to 5,000.
+_SET_FIELDS = attrgetter(*SetLog._fields)
+
+
+def _set_log(logged: SetIn) -> SetLog:
+    return SetLog._make(_SET_FIELDS(logged))
+
+
 def _plates(plates: list[PlateIn | float] | None) -> tuple[PlateStock, ...] | None:
     if plates is None:
         return None
@@ -309,7 +318,7 @@ async def build_engine_request(
         # What the lifter does, plus the top picks and pulls the arbiter may add (ADD_SETS b).
         catalog=tuple(every[slug] for slug in sorted(named | _top_picks(every))),
         history=tuple(
-            Session(date=s.date, sets=tuple(SetLog(**x.__dict__) for x in s.sets))
+            Session(date=s.date, sets=tuple(_set_log(x) for x in s.sets))
             for s in sorted(body.history, key=lambda s: s.date)
         ),
         feedback=tuple(Feedback(**f.model_dump()) for f in body.feedback),

@@ -45,7 +45,7 @@ class TestVolume:
     def test_warmups_and_easy_sets_are_not_hard_sets(self) -> None:
         work = sets(ROW, [10, 10, 10], 70, target=10, rpe=[5.0, 7.0, 8.0])
         warm = sets(ROW, [5], 40)
-        warm = tuple(replace(s, is_warmup=True) for s in warm)
+        warm = tuple(s._replace(is_warmup=True) for s in warm)
         v = weekly(run(sessions(warm + work), experience=INT))
         assert v["back"] == 2
 

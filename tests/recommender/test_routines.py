@@ -307,7 +307,7 @@ class TestPullUpStall:
     def test_a_best_logged_with_broken_form_is_no_new_best(self) -> None:
         # R8: 8+8 clean reps beat the baseline's 14, but the session's form broke.
         *clean, last = assisted([8, 8, 7], 30)
-        broken = (*clean, replace(last, form_ok=False))
+        broken = (*clean, last._replace(form_ok=False))
         history = sessions(
             assisted([5, 5, 4], 30), broken, assisted([5, 5, 4], 30), assisted([5, 5, 4], 30)
         )
