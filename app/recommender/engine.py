@@ -875,12 +875,16 @@ class _Engine:
                         found[0].slug,
                     )
                     continue
-            if (not planning or any(self._arbitration_due(st, group) for st in members)) and (
+            # Arbitrating one member can only make the others less due (it opens a
+            # modification or a deload for the group), so the stalls are listed once and each
+            # is checked again just before its turn.
+            due = [st for st in members if self._arbitration_due(st, group)]
+            if (not planning or due) and (
                 self.weekly(self.today).group_sets(group) > self.cfg.volume.mrv
             ):
                 above_mrv.add(group)
                 continue
-            for st in members:
+            for st in due:
                 if self._arbitration_due(st, group):
                     st.clear_flags()
                     facts, e = self.catalog.get(st.slug), self.last[st.slug]

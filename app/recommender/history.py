@@ -8,7 +8,7 @@ from typing import NamedTuple
 from app.recommender.config import RecommenderConfig
 from app.recommender.enums import Loading, Pattern, Side
 from app.recommender.models import ExerciseFacts, Session, SetLog
-from app.recommender.rpe import RtsChart, effective_rpe
+from app.recommender.rpe import RtsChart
 
 
 def fallback_facts(slug: str) -> ExerciseFacts:
@@ -104,57 +104,7 @@ def _system_load(
     return load
 
 
-def _effort(
-    work: list[SetLog],
-    load: float,
-    assistance: float,
-    system: float | None,
-    facts: ExerciseFacts,
-    bodyweight: float | None,
-    cfg: RecommenderConfig,
-    chart: RtsChart,
-) -> tuple[float | None, float | None, float | None, bool, int, int]:
-    """(e1RM, e1RM lower bound, last set's RPE, high effort before the last set, hard sets,
-    their reps) of the sets."""
-    high_effort_rpe = 10 - cfg.rpe.high_effort_max_rir
-    hard_min = cfg.volume.hard_set_min_rpe
-    hard_sets = hard_reps = 0
-    e1rm: float | None = None
-    lower: float | None = None
-    last_index = len(work) - 1
-    high_effort_early = False
-    last_rpe: float | None = None
-    for i, s in enumerate(work):
-        rpe = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure or s.is_amrap)
-        logged = effective_rpe(s.rpe, s.rir, to_failure=s.to_failure)
-        # Only hard sets count toward volume: RPE >= 6 when effort was logged (RP counting).
-        if logged is None or logged >= hard_min:
-            hard_sets += 1
-            hard_reps += s.reps
-        if i == last_index:
-            last_rpe = logged
-        elif rpe is not None and rpe >= high_effort_rpe:
-            high_effort_early = True
-        if system is None or not s.form_ok or s.reps <= 0:
-            continue
-        # A set at the exposure's load and assistance moves the exposure's system load.
-        set_system = (
-            system
-            if s.load == load and s.assistance == assistance
-            else _system_load(facts, s.load, s.assistance, bodyweight) or 0.0
-        )
-        if rpe is not None:
-            estimate = chart.e1rm(set_system, s.reps, rpe)
-            if estimate is not None and (e1rm is None or estimate > e1rm):
-                e1rm = estimate
-        else:
-            bound = chart.e1rm(set_system, s.reps, 10.0)
-            if bound is not None and (lower is None or bound > lower):
-                lower = bound
-    return e1rm, lower, last_rpe, high_effort_early, hard_sets, hard_reps
-
-
-def build_exposure(
+def build_exposure(  # noqa: PLR0912, PLR0915 - one hand-written pass per set, see below
     exercise: str,
     day: date,
     session_index: int,
@@ -166,12 +116,13 @@ def build_exposure(
 ) -> Exposure:
     """Summarise one exercise's work sets of one session.
 
-    This runs for every exposure of the history, so the sets are walked by hand a few times
-    rather than once per field with generators. `chart` shares RTS lookups across a history.
+    This is the innermost loop of a request (every set of the history passes here), so it is
+    two hand-written passes: the first finds what every set is compared with (the exposure's
+    load, assistance, rung and rep range), the second reads each set once for its target, its
+    reps at that load, its effort and its e1RM. Comparisons replace max() and the RPE helpers
+    are inlined (same results; `effective_rpe` is the reference), hence the noqa marks.
+    `chart` shares RTS lookups across a history.
     """
-    # The exposure's load, assistance, rung and rep range, which every set is compared with.
-    # Comparisons rather than a max() call per set (same first-wins result): this is the
-    # innermost loop of a request, and the calls cost about 8 % of it (hence the noqa).
     range_: tuple[int, int] | None = None
     heaviest = work[0].load
     least_assistance: float | None = None
@@ -192,12 +143,20 @@ def build_exposure(
         range_ = default_rep_range(facts, cfg)
     load = float(heaviest)
     assistance = float(least_assistance) if least_assistance is not None else 0.0
-    # Per-set targets, and the reps done at the exposure's load.
+    system = _system_load(facts, load, assistance, bodyweight)
+    chart = chart or RtsChart(cfg.rpe)
+    high_effort_rpe = 10 - cfg.rpe.high_effort_max_rir
+    hard_min = cfg.volume.hard_set_min_rpe
     reps: list[int] = []
     targets: list[int] = []
     targets_met = not form_broken
-    total = 0
-    for s in work:
+    total = hard_sets = hard_reps = 0
+    e1rm: float | None = None
+    lower: float | None = None
+    last_index = len(work) - 1
+    high_effort_early = False
+    last_rpe: float | None = None
+    for i, s in enumerate(work):
         if s.target_reps is not None:
             target = s.target_reps
         elif s.target_range is not None:
@@ -207,12 +166,37 @@ def build_exposure(
         reps.append(s.reps)
         targets.append(target)
         targets_met = targets_met and s.reps >= target
-        if s.form_ok and s.load == load and s.assistance == assistance:
+        at_load = s.load == load and s.assistance == assistance
+        if s.form_ok and at_load:
             total += s.reps
-    system = _system_load(facts, load, assistance, bodyweight)
-    e1rm, lower, last_rpe, high_effort_early, hard_sets, hard_reps = _effort(
-        work, load, assistance, system, facts, bodyweight, cfg, chart or RtsChart(cfg.rpe)
-    )
+        # The logged effort (RIR converts as 10 - RIR, failure is 10), and the effort the
+        # e1RM reads, where an AMRAP set also counts as taken to failure.
+        logged = s.rpe if s.rpe is not None else (10.0 - s.rir if s.rir is not None else None)
+        if s.to_failure:
+            logged = 10.0
+        rpe = 10.0 if s.is_amrap else logged
+        # Only hard sets count toward volume: RPE >= 6 when effort was logged (RP counting).
+        if logged is None or logged >= hard_min:
+            hard_sets += 1
+            hard_reps += s.reps
+        if i == last_index:
+            last_rpe = logged
+        elif rpe is not None and rpe >= high_effort_rpe:
+            high_effort_early = True
+        if system is None or not s.form_ok or s.reps <= 0:
+            continue
+        # A set at the exposure's load and assistance moves the exposure's system load.
+        set_system = (
+            system if at_load else _system_load(facts, s.load, s.assistance, bodyweight) or 0.0
+        )
+        if rpe is not None:
+            estimate = chart.e1rm(set_system, s.reps, rpe)
+            if estimate is not None and (e1rm is None or estimate > e1rm):
+                e1rm = estimate
+        else:
+            bound = chart.e1rm(set_system, s.reps, 10.0)
+            if bound is not None and (lower is None or bound > lower):
+                lower = bound
     return Exposure(
         exercise=exercise,
         date=day,
