@@ -77,11 +77,22 @@ class DatabaseProbe:
                 return f"The database did not answer within {self._timeout_s:g} s."
         return self._failure
 
+    async def _select_one(self) -> None:
+        async with self._engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
     async def _probe(self) -> None:
         self.queries += 1
         try:
-            async with self._engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            try:
+                await self._select_one()
+            except DBAPIError as exc:
+                # The pool does not pre-ping: a pooled connection that died with an earlier
+                # server fails here once, and the pool discards it. Ask again on a fresh one,
+                # so readiness reports the database as it is now.
+                if not exc.connection_invalidated:
+                    raise
+                await self._select_one()
             self._failure = None
         except PROBE_FAILURES as exc:
             logger.warning("readiness check failed: %s", type(exc).__name__)

@@ -71,7 +71,11 @@ def operation_id(route: APIRoute) -> str:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     url = resolve_database_url(settings)
-    engine = build_engine(url, settings)
+    # No pre-ping: it was a round trip on every checkout to guard against a rare event. A
+    # connection that died with the server fails its first statement instead, which answers
+    # 503 "unavailable" (nothing stored) and makes SQLAlchemy discard every connection opened
+    # before the failure, so one request per worker pays for a restart (tests/faults/).
+    engine = build_engine(url, settings, pre_ping=False)
     app.state.engine = engine
     app.state.sessionmaker = build_sessionmaker(engine)
     app.state.database_probe = health.DatabaseProbe(
