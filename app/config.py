@@ -77,13 +77,17 @@ class Settings(BaseSettings):
     # is told to come back instead of hanging.
     db_pool_timeout_s: float = Field(default=5.0, gt=0, le=30)
     # Per worker: 8 + 4 for requests, plus the limiter's rate_limit_pool_size + db_max_overflow,
-    # i.e. 19 connections; 4 workers stay within PostgreSQL's default max_connections of 100.
+    # plus the content revision listener, i.e. 20 connections; 4 workers stay within
+    # PostgreSQL's default max_connections of 100.
     db_pool_size: int = Field(default=8, ge=1, le=100)
     db_max_overflow: int = Field(default=4, ge=0, le=100)
     db_statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     readiness_timeout_s: float = Field(default=0.8, gt=0, le=5)
     # /readyz reuses its last database check for this long, so a flood of probes is cheap.
     readiness_cache_s: float = Field(default=1.0, ge=0, le=60)
+    # Each worker keeps the content revision in memory, told of changes by LISTEN/NOTIFY
+    # (app/knowledge/watcher.py), and re-reads it this often in case a notification was lost.
+    content_revision_recheck_s: float = Field(default=5.0, gt=0, le=300)
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

@@ -33,6 +33,7 @@ from app.hardening import (
     body_too_large_handler,
 )
 from app.knowledge.http import NotModifiedError, not_modified_handler
+from app.knowledge.watcher import RevisionWatcher
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.service import RateLimiter, build_limiter_engine
@@ -81,6 +82,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.database_probe = health.DatabaseProbe(
         engine, timeout_s=settings.readiness_timeout_s, ttl_s=settings.readiness_cache_s
     )
+    watcher = RevisionWatcher(
+        url,
+        recheck_s=settings.content_revision_recheck_s,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
+    await watcher.start()
+    app.state.revision_watcher = watcher
+    app.state.session_observer = watcher
     limiter_engine = build_limiter_engine(url, settings)
     limiter = RateLimiter(limiter_engine)
     app.state.rate_limiter = limiter
@@ -99,6 +108,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if cleanup is not None:
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
+        await watcher.stop()
         await limiter_engine.dispose()
         await engine.dispose()
 

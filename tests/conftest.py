@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -49,6 +50,24 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 DatabaseFactory = Callable[[], str]
+
+
+def loaded_database(database_factory: DatabaseFactory) -> str:
+    """A new database, migrated, with the curated content loaded and committed: for tests
+    whose requests commit, as in production."""
+    url = database_factory()
+    migrations.upgrade(url)
+    asyncio.run(load_bundle_into(url, make_settings(url), load_content()))
+    return url
+
+
+async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Read (or change) a committed database from outside the application."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        return list(await connection.fetch(sql, *args))
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(scope="session")

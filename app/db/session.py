@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import CursorResult, Executable, text
@@ -15,6 +15,15 @@ from app.db.deadline import request_deadline
 from app.errors import AppError, CommitOutcomeUnknownError, DatabaseFault, database_fault, sqlstate
 
 
+class SessionObserver(Protocol):
+    """Told of each request session when it opens and after it commits; the content
+    revision watcher (``app.knowledge.watcher``) is one."""
+
+    def prime(self, session: AsyncSession) -> None: ...
+
+    def after_commit(self, session: AsyncSession) -> None: ...
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Open a session for the request, commit when the route returns, roll back if it raises.
 
@@ -23,7 +32,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     the commit run under the request's database deadline (``app.db.deadline``).
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    observer: SessionObserver | None = getattr(request.app.state, "session_observer", None)
     async with sessionmaker() as session:
+        if observer is not None:
+            observer.prime(session)
         limit = asyncio.timeout_at(request_deadline(request))
         committing = False
         try:
@@ -38,6 +50,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                     raise
                 committing = True
                 await session.commit()
+            if observer is not None:
+                observer.after_commit(session)
         except Exception as exc:
             if limit.expired():
                 # Dropping the connection ends the transaction server-side without a round

@@ -8,6 +8,14 @@ from typing import Generic, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.session import run_sql
+from app.knowledge.watcher import (
+    CHANNEL,
+    CONTENT_WRITTEN,
+    KNOWN_REVISION,
+    REVISION_SQL,
+    KnownRevision,
+    revision_of,
+)
 
 # One lock for every knowledge-base writer (loader, importer, administrators): two loaders
 # started by two containers at once must not interleave their upserts.
@@ -35,19 +43,23 @@ async def lock_content(session: AsyncSession) -> None:
 
 async def current_revision(session: AsyncSession) -> int:
     """The content revision (0 before anything was ever loaded)."""
-    result = await run_sql(session, "SELECT revision FROM content_revision WHERE id = 1")
-    value = result.scalar_one_or_none()
-    return int(value) if value is not None else 0
+    return (await known_revision(session)).number
 
 
 async def revision_stamp(session: AsyncSession) -> str:
     """Revision and change time: unique per change even if a bumped revision is rolled back
     and the same number is reached again by a different change."""
-    result = await run_sql(
-        session, "SELECT revision, changed_at FROM content_revision WHERE id = 1"
-    )
-    row = result.one_or_none()
-    return f"{row[0]}@{row[1].isoformat()}" if row else "0"
+    return (await known_revision(session)).stamp
+
+
+async def known_revision(session: AsyncSession) -> KnownRevision:
+    """The revision from the worker's memory when its watcher knows it (``watcher.py``),
+    else from this transaction, as always after the transaction changed content itself."""
+    known = session.info.get(KNOWN_REVISION)
+    if isinstance(known, KnownRevision) and not session.info.get(CONTENT_WRITTEN):
+        return known
+    row = (await run_sql(session, REVISION_SQL)).one_or_none()
+    return revision_of(None if row is None else (row[0], row[1]))
 
 
 async def bump_revision(session: AsyncSession, fingerprint: str | None = None) -> int:
@@ -61,7 +73,12 @@ async def bump_revision(session: AsyncSession, fingerprint: str | None = None) -
         "RETURNING revision",
         fingerprint=fingerprint,
     )
-    return int(result.scalar_one())
+    revision = int(result.scalar_one())
+    # Delivered to every worker's watcher when (and only if) this transaction commits.
+    await run_sql(session, "SELECT pg_notify(:channel, :payload)", channel=CHANNEL,
+                  payload=str(revision))  # fmt: skip
+    session.info[CONTENT_WRITTEN] = True
+    return revision
 
 
 async def refresh_search_vectors(session: AsyncSession, table: str, ids: Sequence[int]) -> None:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.content import load_content
 from app.content.schema import ContentBundle
 from app.db.session import run_sql
+from tests.conftest import fetch
 from tests.test_auth import bearer, login, new_key, register, signed_in
 
 ADMIN_EMAIL = "boss@example.com"
@@ -81,6 +82,13 @@ def new_tip(slug: str = "test-tip", **changes: Any) -> dict[str, Any]:
         "title": f"Test {slug.replace('-', ' ').title()}",
     }
     return body | changes
+
+
+async def committed_admin(url: str, client: httpx.AsyncClient) -> dict[str, str]:
+    """The administrator on a database whose requests really commit (promoted from outside)."""
+    await register(client, ADMIN_EMAIL)
+    await fetch(url, "UPDATE user_account SET is_admin = true WHERE email = $1", ADMIN_EMAIL)
+    return bearer((await login(client, ADMIN_EMAIL))["access_token"])
 
 
 @dataclass(frozen=True)

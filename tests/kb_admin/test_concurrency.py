@@ -7,28 +7,20 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 
-import asyncpg
 import httpx
 import pytest
 
 from app.config import Settings
-from app.content import load_content
-from app.content.loader import load_bundle_into
-from app.db import migrations
 from app.main import create_app
-from tests.conftest import DatabaseFactory, asgi_client, asyncpg_dsn, make_settings
-from tests.kb_admin.helpers import ADMIN_EMAIL, curated
-from tests.test_auth import bearer, login, register
+from tests.conftest import DatabaseFactory, asgi_client, fetch, loaded_database, make_settings
+from tests.kb_admin.helpers import committed_admin, curated
 
 WRITERS = 50
 
 
 @pytest.fixture
 def committed(database_factory: DatabaseFactory) -> str:
-    url = database_factory()
-    migrations.upgrade(url)
-    asyncio.run(load_bundle_into(url, make_settings(url), load_content()))
-    return url
+    return loaded_database(database_factory)
 
 
 @pytest.fixture
@@ -53,27 +45,13 @@ async def committed_client(committed: str) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def _sql(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        return list(await connection.fetch(sql, *args))
-    finally:
-        await connection.close()
-
-
-async def _admin(url: str, client: httpx.AsyncClient) -> dict[str, str]:
-    await register(client, ADMIN_EMAIL)
-    await _sql(url, "UPDATE user_account SET is_admin = true WHERE email = $1", ADMIN_EMAIL)
-    return bearer((await login(client, ADMIN_EMAIL))["access_token"])
-
-
 async def test_concurrent_edits_with_one_etag_let_exactly_one_through(
     committed: str, committed_client: httpx.AsyncClient
 ) -> None:
-    admin = await _admin(committed, committed_client)
+    admin = await committed_admin(committed, committed_client)
     path = "/v1/admin/exercises/face-pull"
     etag = (await committed_client.get(path, headers=admin)).headers["etag"]
-    revision = (await _sql(committed, "SELECT revision FROM content_revision"))[0]["revision"]
+    revision = (await fetch(committed, "SELECT revision FROM content_revision"))[0]["revision"]
 
     async def edit(writer: int) -> httpx.Response:
         body = curated("exercises", "face-pull") | {"summary": f"Version written by {writer}."}
@@ -83,11 +61,11 @@ async def test_concurrent_edits_with_one_etag_let_exactly_one_through(
     statuses = Counter(response.status_code for response in responses)
     assert statuses == {200: 1, 412: WRITERS - 1}, statuses
     [winner] = [r for r in responses if r.status_code == 200]
-    stored = await _sql(
+    stored = await fetch(
         committed, "SELECT document->>'summary' AS s FROM exercise WHERE slug = 'face-pull'"
     )
     assert stored[0]["s"] == winner.json()["summary"]
-    after = (await _sql(committed, "SELECT revision FROM content_revision"))[0]["revision"]
+    after = (await fetch(committed, "SELECT revision FROM content_revision"))[0]["revision"]
     assert after == revision + 1
     assert (await committed_client.get(path, headers=admin)).headers["etag"] == winner.headers[
         "etag"
@@ -97,12 +75,12 @@ async def test_concurrent_edits_with_one_etag_let_exactly_one_through(
 async def test_concurrent_creates_of_one_slug_make_one_item(
     committed: str, committed_client: httpx.AsyncClient
 ) -> None:
-    admin = await _admin(committed, committed_client)
+    admin = await committed_admin(committed, committed_client)
     body = curated("tips", "activate-your-back") | {"slug": "race-tip", "title": "Race"}
     responses = await asyncio.gather(
         *(committed_client.post("/v1/admin/tips", json=body, headers=admin) for _ in range(20))
     )
     statuses = Counter(response.status_code for response in responses)
     assert statuses == {201: 1, 409: 19}, statuses
-    rows = await _sql(committed, "SELECT origin FROM tip WHERE slug = 'race-tip'")
+    rows = await fetch(committed, "SELECT origin FROM tip WHERE slug = 'race-tip'")
     assert [row["origin"] for row in rows] == ["api"]

@@ -7,7 +7,6 @@ migrated database with the curated content loaded, and keep apart by using their
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,12 +17,15 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.content import load_content
-from app.content.loader import load_bundle_into
-from app.db import migrations
 from app.db.session import run_sql
 from app.main import create_app
-from tests.conftest import DatabaseFactory, asgi_client, asyncpg_dsn, make_settings
+from tests.conftest import (
+    DatabaseFactory,
+    asgi_client,
+    asyncpg_dsn,
+    loaded_database,
+    make_settings,
+)
 from tests.test_auth import signed_in
 
 TRAINING_TABLES = ("training_profile", "training_session", "training_set", "idempotency_record")
@@ -63,15 +65,6 @@ async def snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
     return rows
 
 
-async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    """Read a committed database from outside the application."""
-    connection = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        return list(await connection.fetch(sql, *args))
-    finally:
-        await connection.close()
-
-
 async def execute(url: str, sql: str) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -82,10 +75,7 @@ async def execute(url: str, sql: str) -> None:
 
 @pytest.fixture(scope="module")
 def committed_url(database_factory: DatabaseFactory) -> str:
-    url = database_factory()
-    migrations.upgrade(url)
-    asyncio.run(load_bundle_into(url, make_settings(url), load_content()))
-    return url
+    return loaded_database(database_factory)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.session import run_sql
 from app.training import service as training_service
 from app.training.schemas import TrainingSessionPublic
+from tests.conftest import fetch
 from tests.test_auth import signed_in
-from tests.training.conftest import fetch, new_lifter, session_body, user_id_of
+from tests.training.conftest import new_lifter, session_body, user_id_of
 
 URL = "/v1/me/sessions"
 

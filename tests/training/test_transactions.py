@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import fetch
 from tests.training.conftest import (
     PROFILE,
     execute,
-    fetch,
     new_lifter,
     session_body,
     user_id_of,
