@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     # A recommender request with its largest history (5,000 sets, every field filled) is
     # about 1.2 MB, 1.8 MB with the longest slugs: 2 MiB fits it with room to spare.
     max_body_bytes: int = Field(default=2 * 1_048_576, ge=1024, le=64 * 1_048_576)
+    # Per worker: encoded catalog answers kept for the current content revision
+    # (app/knowledge/representations.py); 0 turns the cache off.
+    representation_cache_bytes: int = Field(default=64 * 1_048_576, ge=0, le=1_073_741_824)
 
     # Connections, proxies and sign-in limits (issue 9, points 5, 10 and 13).
     # uvicorn buffers request headers without limit and has no header read timeout; the

@@ -33,6 +33,11 @@ from app.hardening import (
     body_too_large_handler,
 )
 from app.knowledge.http import NotModifiedError, not_modified_handler
+from app.knowledge.representations import (
+    CachedRepresentationError,
+    RepresentationCache,
+    cached_representation_handler,
+)
 from app.knowledge.watcher import RevisionWatcher
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
 from app.ratelimit.dependency import Policies, enforce_rate_limit
@@ -141,11 +146,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         separate_input_output_schemas=False,
     )
     app.state.settings = settings
+    app.state.representations = (
+        RepresentationCache(settings.representation_cache_bytes)
+        if settings.representation_cache_bytes
+        else None
+    )
     app.state.rate_limit_policies = Policies.from_settings(settings)
     app.state.passwords = Passwords(settings.password_hashing_concurrency)
 
     register_error_handlers(app)
     app.add_exception_handler(NotModifiedError, not_modified_handler)
+    app.add_exception_handler(CachedRepresentationError, cached_representation_handler)
     app.add_exception_handler(RequestBodyTooLarge, body_too_large_handler)
     app.add_exception_handler(RequestBodyTimeout, body_timeout_handler)
     app.include_router(health.router)

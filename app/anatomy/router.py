@@ -21,8 +21,9 @@ from app.errors import problem_responses
 from app.exercises.schemas import MuscleRole
 from app.exercises.service import exercises_training_joint_action, exercises_training_muscle
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugPath
+from app.knowledge.representations import CachingRoute
 
-router = APIRouter(tags=["anatomy"], dependencies=[ConditionalGet])
+router = APIRouter(tags=["anatomy"], dependencies=[ConditionalGet], route_class=CachingRoute)
 
 
 @router.get(

@@ -22,11 +22,12 @@ from app.exercises.schemas import (
     MuscleRole,
 )
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugItem, SlugPath
+from app.knowledge.representations import CachingRoute
 from app.pagination import CursorQuery, LimitQuery, link_next
 from app.recommender.enums import Pattern
 from app.search.service import exercise_relevance
 
-router = APIRouter(tags=["exercises"], dependencies=[ConditionalGet])
+router = APIRouter(tags=["exercises"], dependencies=[ConditionalGet], route_class=CachingRoute)
 
 # "none" is how a client says it owns no equipment at all (bodyweight exercises only).
 NO_EQUIPMENT = "none"

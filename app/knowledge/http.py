@@ -15,7 +15,12 @@ from pydantic import Field
 from starlette.responses import Response as StarletteResponse
 
 from app.db.session import SessionDep
-from app.knowledge.service import current_revision
+from app.knowledge.representations import (
+    PENDING_KEY,
+    CachedRepresentationError,
+    RepresentationCache,
+)
+from app.knowledge.service import known_revision
 
 # Public content; shared caches may keep it briefly, then must revalidate with the ETag.
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
@@ -46,10 +51,18 @@ def _matches(header: str | None, etag: str) -> bool:
 
 
 async def conditional_get(request: Request, response: Response, session: SessionDep) -> str:
-    """Tag the response, or stop with 304 when ``If-None-Match`` already names the tag."""
-    etag = make_etag(await current_revision(session), request)
+    """Tag the response, or stop with 304 when ``If-None-Match`` already names the tag, or
+    with the stored bytes when this worker has answered the same request at this revision."""
+    revision = await known_revision(session)
+    etag = make_etag(revision.number, request)
     if _matches(request.headers.get("if-none-match"), etag):
         raise NotModifiedError(etag)
+    cache: RepresentationCache | None = getattr(request.app.state, "representations", None)
+    if cache is not None:
+        stored = cache.get(revision.stamp, etag)
+        if stored is not None:
+            raise CachedRepresentationError(stored)
+        request.scope.setdefault("state", {})[PENDING_KEY] = (revision.stamp, etag)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = CACHE_CONTROL
     return etag

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet
+from app.knowledge.representations import CachingRoute
 from app.search.schemas import SearchHit, SearchResults
 from app.search.service import HitKind, search
 
-router = APIRouter(tags=["search"], dependencies=[ConditionalGet])
+router = APIRouter(tags=["search"], dependencies=[ConditionalGet], route_class=CachingRoute)
 
 PATHS = {
     HitKind.EXERCISE: "/v1/exercises/",

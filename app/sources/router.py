@@ -10,10 +10,11 @@ from app.content.schema import SourceKind
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugPath
+from app.knowledge.representations import CachingRoute
 from app.sources import service
 from app.sources.schemas import SourcePublic
 
-router = APIRouter(tags=["sources"], dependencies=[ConditionalGet])
+router = APIRouter(tags=["sources"], dependencies=[ConditionalGet], route_class=CachingRoute)
 
 
 @router.get(

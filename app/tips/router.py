@@ -10,6 +10,7 @@ from app.content.schema import Level, TipCategory
 from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugPath
+from app.knowledge.representations import CachingRoute
 from app.tips import service
 from app.tips.schemas import (
     AnatomyNotePublic,
@@ -19,7 +20,7 @@ from app.tips.schemas import (
     TipPublic,
 )
 
-router = APIRouter(tags=["guidance"], dependencies=[ConditionalGet])
+router = APIRouter(tags=["guidance"], dependencies=[ConditionalGet], route_class=CachingRoute)
 
 SlugQuery = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 

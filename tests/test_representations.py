@@ -1,0 +1,168 @@
+"""Catalog answers from memory (app/knowledge/representations.py, issue 10): on every cached
+read endpoint the stored answer is byte-for-byte the one the route computes, a hit runs no
+query, and a content change is never answered from the old revision's bytes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.knowledge.representations import Representation, RepresentationCache
+from app.main import create_app
+from tests.conftest import DatabaseFactory, asgi_client, fetch, loaded_database, make_settings
+from tests.test_revision_watcher import StatementLog, _known
+
+# Headers each request makes for itself, on a hit as on a miss.
+PER_REQUEST = {"x-request-id", "server-timing", "ratelimit", "ratelimit-policy"}
+# Filters and pages the list endpoints answer differently, beside their bare form.
+QUERIES = {
+    "/v1/exercises": ["?muscle=latissimus-dorsi&limit=5", "?q=row", "?level=beginner&limit=3"],
+    "/v1/search": ["?q=row", "?q=rdl&limit=3"],
+    "/v1/muscles": ["?group=back"],
+}
+
+
+@pytest.fixture(scope="module")
+def loaded(database_factory: DatabaseFactory) -> str:
+    return loaded_database(database_factory)
+
+
+@pytest.fixture
+async def apps(loaded: str) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]]:
+    cached = create_app(make_settings(loaded))
+    uncached = create_app(make_settings(loaded, representation_cache_bytes=0))
+    async with (
+        cached.router.lifespan_context(cached),
+        uncached.router.lifespan_context(uncached),
+        asgi_client(cached) as cached_client,
+        asgi_client(uncached) as uncached_client,
+    ):
+        await _known(cached)
+        yield cached, cached_client, uncached_client
+
+
+def _cached_paths(application: FastAPI) -> list[str]:
+    """The conditional catalog reads: the GET operations that document a 304."""
+    paths = [
+        path
+        for path, operations in application.openapi()["paths"].items()
+        if "304" in operations.get("get", {}).get("responses", {})
+    ]
+    assert len(paths) >= 15, paths
+    return paths
+
+
+def _first_slug(body: Any) -> str:
+    items = body["items"] if isinstance(body, dict) else body
+    slug: str = items[0]["slug"]
+    return slug
+
+
+async def _urls(application: FastAPI, client: httpx.AsyncClient) -> list[str]:
+    """Every cached endpoint with real slugs, plus filtered variants of the lists."""
+    urls: list[str] = []
+    for path in _cached_paths(application):
+        if "{level}" in path:
+            urls.append(path.replace("{level}", "beginner"))
+            continue
+        if "{slug}" in path:
+            listing = path.split("/{slug}")[0]
+            listed = await client.get(listing)
+            assert listed.status_code == 200, listing
+            urls.append(path.replace("{slug}", _first_slug(listed.json())))
+            continue
+        if "{" in path:
+            pytest.fail(f"no value for the parameters of {path}")
+        if path == "/v1/search":
+            urls.append(path + "?q=pull")
+        else:
+            urls.append(path)
+        urls.extend(path + query for query in QUERIES.get(path, []))
+    return urls
+
+
+def _comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = [(k, v) for k, v in response.headers.multi_items() if k not in PER_REQUEST]
+    return response.status_code, headers, response.content
+
+
+async def test_every_cached_answer_is_the_computed_answer(
+    apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    application, cached, uncached = apps
+    store = application.state.representations
+    assert isinstance(store, RepresentationCache)
+    urls = await _urls(application, uncached)
+    for url in urls:
+        computed = await uncached.get(url)
+        assert computed.status_code == 200, (url, computed.text)
+        first = await cached.get(url)
+        hits = store.hits
+        with StatementLog(application) as log:
+            again = await cached.get(url)
+        assert store.hits == hits + 1, url
+        assert log.statements == [], (url, log.statements)
+        assert _comparable(first) == _comparable(computed), url
+        assert _comparable(again) == _comparable(computed), url
+        # The middlewares still add what is the request's own.
+        assert again.headers["x-request-id"] != first.headers["x-request-id"]
+        assert "ratelimit" in again.headers
+
+
+async def test_errors_and_revalidations_are_not_stored(
+    apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    application, cached, _ = apps
+    store = application.state.representations
+    size = store.size
+    assert (await cached.get("/v1/exercises/no-such-exercise")).status_code == 404
+    assert (await cached.get("/v1/exercises?muscle=no-such-muscle")).status_code == 422
+    assert store.size == size
+    first = await cached.get("/v1/muscles/trapezius")
+    revalidated = await cached.get(
+        "/v1/muscles/trapezius", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert revalidated.status_code == 304
+    assert revalidated.content == b""
+
+
+async def test_a_change_is_never_answered_from_the_old_bytes(
+    loaded: str, apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]
+) -> None:
+    application, cached, _ = apps
+    path = "/v1/muscles/trapezius"
+    before = await cached.get(path)
+    assert (await cached.get(path)).content == before.content  # now stored
+    revision = await _known(application)
+    await fetch(
+        loaded,
+        "WITH changed AS (UPDATE muscle SET document = jsonb_set(document, '{description}', "
+        "'\"Changed under the cache.\"') WHERE slug = 'trapezius' RETURNING 1), "
+        "bumped AS (UPDATE content_revision SET revision = revision + 1, changed_at = now() "
+        "RETURNING revision) SELECT pg_notify('spotter_content', revision::text) FROM bumped, "
+        "changed",
+    )
+    await _known(application, above=revision)
+    after = await cached.get(path)
+    assert after.status_code == 200
+    assert after.headers["etag"] != before.headers["etag"]
+    assert after.json()["description"] == "Changed under the cache."
+
+
+def test_the_cache_is_bounded_and_keeps_one_revision() -> None:
+    store = RepresentationCache(max_bytes=8000)
+    entry = Representation(b"x" * 900, ((b"etag", b'"a"'),), "application/json")
+    for number in range(20):
+        store.put("r1", f'"{number}"', entry)
+    assert store.size <= 8000
+    assert store.get("r1", '"19"') is entry
+    assert store.get("r1", '"0"') is None  # the least recently used went first
+    store.put("r2", '"19"', entry)
+    assert store.get("r1", '"19"') is None  # a newer revision drops the older one's entries
+    assert store.get("r2", '"19"') is entry
+    store.put("r2", "big", Representation(b"y" * 2000, (), None))
+    assert store.get("r2", "big") is None  # above an eighth of the bound: never kept
