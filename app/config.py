@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     rate_limit_key_creation_window_s: int = Field(default=3600, ge=1, le=86_400)
     # The limiter's own connections per worker (one short statement per request each).
     rate_limit_pool_size: int = Field(default=3, ge=1, le=100)
+    # Redis for the limiter's counters (redis://host:6379/0): exact across workers and
+    # replicas like the PostgreSQL store, without a database round trip per request.
+    redis_url: str | None = None
+    # Every counter key starts with this, so several deployments can share one Redis.
+    redis_key_prefix: str = Field(default="spotter:rl:", min_length=1, max_length=40)
     # How often each worker deletes counters that have fully drained.
     rate_limit_cleanup_interval_s: float = Field(default=60.0, gt=0, le=86_400)
     # A recommender request with its largest history (5,000 sets, every field filled) is

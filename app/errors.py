@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+from redis import exceptions as redis_exceptions
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -488,6 +489,10 @@ DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     ConnectionError,
     asyncio.TimeoutError,
     OSError,
+    # The rate limiter's Redis, when one is configured: unreachable or too slow is an outage
+    # of a dependency like the database's.
+    redis_exceptions.ConnectionError,
+    redis_exceptions.TimeoutError,
 )
 
 

@@ -41,7 +41,8 @@ from app.knowledge.representations import (
 from app.knowledge.watcher import RevisionWatcher
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
 from app.ratelimit.dependency import Policies, enforce_rate_limit
-from app.ratelimit.service import RateLimiter, build_limiter_engine
+from app.ratelimit.redis_store import RedisRateLimiter, build_redis
+from app.ratelimit.service import Limiter, RateLimiter, build_limiter_engine
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +96,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await watcher.start()
     app.state.revision_watcher = watcher
     app.state.session_observer = watcher
-    limiter_engine = build_limiter_engine(url, settings)
-    limiter = RateLimiter(limiter_engine)
+    # Counters in Redis when it is configured (off the database on every request), else in
+    # PostgreSQL; both stores make the same decisions (app/ratelimit/).
+    limiter_engine = None
+    redis_limiter = None
+    limiter: Limiter
+    if settings.redis_url:
+        limiter = redis_limiter = RedisRateLimiter(
+            build_redis(settings.redis_url, settings), prefix=settings.redis_key_prefix
+        )
+    else:
+        limiter_engine = build_limiter_engine(url, settings)
+        limiter = RateLimiter(limiter_engine)
     app.state.rate_limiter = limiter
     cleanup = None
-    if settings.rate_limit_enabled:
+    if settings.rate_limit_enabled and limiter_engine is not None:
         cleanup = asyncio.create_task(
             _clean_rate_limits(limiter, settings.rate_limit_cleanup_interval_s),
             name="rate-limit-cleanup",
@@ -114,11 +125,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             cleanup.cancel()
             await asyncio.gather(cleanup, return_exceptions=True)
         await watcher.stop()
-        await limiter_engine.dispose()
+        if limiter_engine is not None:
+            await limiter_engine.dispose()
+        if redis_limiter is not None:
+            await redis_limiter.close()
         await engine.dispose()
 
 
-async def _clean_rate_limits(limiter: RateLimiter, every_s: float) -> None:
+async def _clean_rate_limits(limiter: Limiter, every_s: float) -> None:
     """Each worker deletes drained counters now and then; the jitter keeps workers that
     started together from all deleting at the same moment."""
     while True:

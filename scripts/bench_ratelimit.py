@@ -62,9 +62,16 @@ async def limiter_alone(url: str, hits: int) -> tuple[list[float], list[float]]:
         await engine.dispose()
 
 
-async def per_request(url: str, n: int, *, enabled: bool) -> list[float]:
+async def per_request(
+    url: str, n: int, *, enabled: bool, redis_url: str | None = None
+) -> list[float]:
     settings = bench_settings(url).model_copy(
-        update={"rate_limit_enabled": enabled, "rate_limit_anonymous": 1_000_000}
+        update={
+            "rate_limit_enabled": enabled,
+            "rate_limit_anonymous": 1_000_000,
+            "redis_url": redis_url,
+            "redis_key_prefix": f"bench-{uuid.uuid4().hex[:8]}:",
+        }
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -74,11 +81,19 @@ async def per_request(url: str, n: int, *, enabled: bool) -> list[float]:
     return server
 
 
-def two_workers(url: str, limit: int, extra: int, concurrency: int) -> tuple[int, int, int, float]:
+def two_workers(
+    url: str, limit: int, extra: int, concurrency: int, redis_url: str | None = None
+) -> tuple[int, int, int, float]:
     """(accepted, refused, malformed refusals, seconds) for limit + extra requests."""
     port = free_port()
+    store = (
+        {"SPOTTER_REDIS_URL": redis_url, "SPOTTER_REDIS_KEY_PREFIX": f"bench-{port}:"}
+        if redis_url
+        else {}
+    )
     env = {
         **os.environ,
+        **store,
         "DATABASE_URL": url,
         "SPOTTER_HOST": "127.0.0.1",
         "SPOTTER_PORT": str(port),
@@ -132,6 +147,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--extra", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("SPOTTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="also measure the Redis store ('' to skip)",
+    )
     args = parser.parse_args()
     if max(args.hits, args.requests, args.limit + args.extra) > MAX_REQUESTS:
         parser.error(f"at most {MAX_REQUESTS} requests per phase")
@@ -140,9 +160,16 @@ def main() -> None:
         hot, fresh = asyncio.run(limiter_alone(url, args.hits))
         on = asyncio.run(per_request(url, args.requests, enabled=True))
         off = asyncio.run(per_request(url, args.requests, enabled=False))
+        on_redis = (
+            asyncio.run(per_request(url, args.requests, enabled=True, redis_url=args.redis_url))
+            if args.redis_url
+            else []
+        )
         accepted, refused, malformed, elapsed = two_workers(
             url, args.limit, args.extra, args.concurrency
         )
+        if args.redis_url:
+            redis_held = two_workers(url, args.limit, args.extra, args.concurrency, args.redis_url)
 
     table = Table(title="Rate limiter cost", title_justify="left")
     table.add_column("measure")
@@ -152,9 +179,23 @@ def main() -> None:
     table.add_row(f"one GCRA hit, new key (x{args.hits})", *ms(fresh))
     table.add_row(f"GET /v1, limiting on (x{args.requests})", *ms(on))
     table.add_row(f"GET /v1, limiting off (x{args.requests})", *ms(off))
+    if on_redis:
+        table.add_row(f"GET /v1, limiting on, Redis store (x{args.requests})", *ms(on_redis))
     console.print(table)
-    added = (sorted(on)[len(on) // 2] - sorted(off)[len(off) // 2]) * 1000
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    added = (median(on) - median(off)) * 1000
     console.print(f"Limiter cost per request (median difference): {added:.2f} ms")
+    if on_redis:
+        added_redis = (median(on_redis) - median(off)) * 1000
+        console.print(f"  with the Redis store: {added_redis:.2f} ms")
+        r_accepted, r_refused, r_malformed, _ = redis_held
+        console.print(
+            f"  Redis store, two workers: {r_accepted} accepted, {r_refused} refused, "
+            f"{r_malformed} malformed"
+        )
     console.print(
         f"Two workers, quota {args.limit}/day, {args.limit + args.extra} requests from "
         f"{args.concurrency} threads in {elapsed:.1f} s: {accepted} accepted, {refused} refused, "
@@ -167,6 +208,10 @@ def main() -> None:
         and accepted + refused == args.limit + args.extra
         and not malformed
     )
+    if args.redis_url:
+        r_accepted, r_refused, r_malformed, _ = redis_held
+        ok = ok and r_accepted <= args.limit + dripped and not r_malformed
+        ok = ok and r_accepted + r_refused == args.limit + args.extra
     console.print("[green]limit held[/]" if ok else "[red]LIMIT BROKEN[/]")
     if not ok:
         raise SystemExit(1)

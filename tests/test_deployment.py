@@ -70,7 +70,12 @@ def test_compose_schema_rejects_a_broken_file(shared_dir: Path) -> None:
 def test_compose_wiring() -> None:
     compose = load_compose()
     services = compose["services"]
-    assert set(services) == {"db", "migrate", "api"}
+    assert set(services) == {"db", "migrate", "api", "redis"}
+    # The limiter's counters live in Redis, which the API waits for and nothing publishes.
+    assert services["api"]["environment"]["SPOTTER_REDIS_URL"] == "redis://redis:6379/0"
+    assert services["api"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "redis-cli" in " ".join(services["redis"]["healthcheck"]["test"])
+    assert "ports" not in services["redis"]
     db = services["db"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert db["volumes"] == [

@@ -25,7 +25,7 @@ from app.auth.scopes import Scope
 from app.config import Settings
 from app.db.deadline import request_deadline
 from app.errors import TooManyRequestsError, UnauthorizedError
-from app.ratelimit.service import Decision, Policy, RateLimiter
+from app.ratelimit.service import Decision, Limiter, Policy
 from app.users.emails import normalise_email
 
 # The request-state entry the header middleware reads.
@@ -82,8 +82,8 @@ def _policies(request: Request) -> Policies:
     return policies
 
 
-def _limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
+def _limiter(request: Request) -> Limiter:
+    limiter: Limiter = request.app.state.rate_limiter
     return limiter
 
 

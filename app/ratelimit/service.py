@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -134,6 +135,17 @@ def decide(policy: Policy, allowed_ahead: float | None, stored_ahead: float | No
     return Decision(policy, False, 0, max(1, math.ceil(ahead)), retry_after)
 
 
+class Limiter(Protocol):
+    """What the quota dependencies need of a counter store (PostgreSQL here, or Redis in
+    ``redis_store.py``); both make the same decisions."""
+
+    async def hit(self, policy: Policy, key: str, *, deadline: float | None = None) -> Decision: ...
+
+    async def refund(self, policy: Policy, key: str, *, deadline: float | None = None) -> None: ...
+
+    async def cleanup(self) -> int: ...
+
+
 class RateLimiter:
     """Runs the GCRA statements on the application's engine, one short autocommit each."""
 
@@ -142,14 +154,14 @@ class RateLimiter:
 
     async def hit(self, policy: Policy, key: str, *, deadline: float | None = None) -> Decision:
         """Count one request; ``deadline`` (event-loop time) is the request's, if it has one."""
-        params = {"key": _bounded(key), "interval": policy.interval_s, "window": policy.window_s}
+        params = {"key": bounded_key(key), "interval": policy.interval_s, "window": policy.window_s}
         async with asyncio.timeout_at(deadline), self._engine.connect() as connection:
             row = (await connection.execute(_HIT, params)).one()
         return decide(policy, row.allowed_ahead, row.stored_ahead)
 
     async def refund(self, policy: Policy, key: str, *, deadline: float | None = None) -> None:
         """Give back one hit (a sign-in that succeeded, or an attempt that never ran)."""
-        params = {"key": _bounded(key), "interval": policy.interval_s}
+        params = {"key": bounded_key(key), "interval": policy.interval_s}
         async with asyncio.timeout_at(deadline), self._engine.connect() as connection:
             await connection.execute(_REFUND, params)
 
@@ -165,7 +177,7 @@ class RateLimiter:
         return deleted
 
 
-def _bounded(key: str) -> str:
+def bounded_key(key: str) -> str:
     # The column holds 200 characters; callers build keys from bounded parts, but an
     # overlong key must be a programming error caught here, not a database error.
     if len(key) > 200:
