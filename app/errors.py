@@ -270,6 +270,11 @@ def _describe(params: Sequence[InvalidParam]) -> str:
 
 async def _handle_app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)  # noqa: S101 - registered for AppError only
+    return app_error_response(request, exc)
+
+
+def app_error_response(request: Request, exc: AppError) -> JSONResponse:
+    """The problem document an ``AppError`` is answered with, wherever it is raised."""
     return problem_response(
         request,
         exc.status,

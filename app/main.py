@@ -32,6 +32,7 @@ from app.hardening import (
     body_timeout_handler,
     body_too_large_handler,
 )
+from app.knowledge.fast_path import StoredCatalogReads
 from app.knowledge.http import NotModifiedError, not_modified_handler
 from app.knowledge.representations import (
     CachedRepresentationError,
@@ -178,7 +179,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added innermost first. From the outside in: the request id is assigned; security and
     # rate-limit headers are added to everything below, the request log's 500s included;
-    # the log sees every request, refused bodies too; then the body cap and CORS.
+    # the log sees every request, refused bodies too; then the body cap, CORS and the
+    # stored catalog answers.
+    # Innermost: stored catalog answers for callers without credentials, before routing.
+    app.add_middleware(StoredCatalogReads)
     if settings.cors_origins:
         app.add_middleware(
             ProblemCORSMiddleware,

@@ -178,11 +178,17 @@ async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.
         await db_session.commit()
 
     app.dependency_overrides[get_session] = session_override
+    # These requests share one transaction that is never committed, which a worker's watcher
+    # of committed revisions cannot see: without it, the revision is read in the transaction
+    # (and stored catalog answers are not sent before routing).
+    watcher = app.state.revision_watcher
+    app.state.revision_watcher = None
     try:
         async with asgi_client(app) as http:
             yield http
     finally:
         app.dependency_overrides.pop(get_session, None)
+        app.state.revision_watcher = watcher
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,20 @@ query, and a content change is never answered from the old revision's bytes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.requests import Request
 
+from app.knowledge.http import make_etag
 from app.knowledge.representations import Representation, RepresentationCache
 from app.main import create_app
 from tests.conftest import DatabaseFactory, asgi_client, fetch, loaded_database, make_settings
+from tests.test_abuse import assert_refusal, client_at
 from tests.test_revision_watcher import StatementLog, _known
 
 # Headers each request makes for itself, on a hit as on a miss.
@@ -166,3 +170,34 @@ def test_the_cache_is_bounded_and_keeps_one_revision() -> None:
     assert store.get("r2", '"19"') is entry
     store.put("r2", "big", Representation(b"y" * 2000, (), None))
     assert store.get("r2", "big") is None  # above an eighth of the bound: never kept
+
+
+async def test_stored_answers_count_against_the_quota(loaded: str) -> None:
+    application = create_app(make_settings(loaded, rate_limit_anonymous=3))
+    async with application.router.lifespan_context(application):
+        await _known(application)
+        address = f"198.51.100.{uuid.uuid4().int % 200 + 1}"
+        async with client_at(application, address) as http:
+            answers = [await http.get("/v1/muscles") for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    assert application.state.representations.hits >= 2  # the 2nd and 3rd came from memory
+    assert_refusal(answers[3], "anonymous")
+
+
+async def test_only_stored_catalog_answers_are_sent_before_routing(
+    apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    application, cached, _ = apps
+    revision = await _known(application)
+    # A tag made the way catalog tags are, for a path that is not the catalog's.
+    crafted = make_etag(
+        revision, Request({"type": "http", "path": "/v1/me", "query_string": b"", "headers": []})
+    )
+    refused = await cached.get("/v1/me", headers={"If-None-Match": crafted})
+    assert refused.status_code == 401
+    # With credentials the request goes through routing (its quota depends on who it is).
+    await cached.get("/v1/muscles")
+    hits = application.state.representations.hits
+    keyed = await cached.get("/v1/muscles", headers={"X-API-Key": "not-a-key"})
+    assert keyed.status_code == 401
+    assert application.state.representations.hits == hits

@@ -41,7 +41,7 @@ def make_etag(revision: int, request: Request) -> str:
     return f'"r{revision}-{digest[:20]}"'
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def matches_etag(header: str | None, etag: str) -> bool:
     if not header:
         return False
     if header.strip() == "*":
@@ -55,7 +55,7 @@ async def conditional_get(request: Request, response: Response, session: Session
     with the stored bytes when this worker has answered the same request at this revision."""
     revision = await known_revision(session)
     etag = make_etag(revision.number, request)
-    if _matches(request.headers.get("if-none-match"), etag):
+    if matches_etag(request.headers.get("if-none-match"), etag):
         raise NotModifiedError(etag)
     cache: RepresentationCache | None = getattr(request.app.state, "representations", None)
     if cache is not None:

@@ -181,7 +181,18 @@ async def enforce_rate_limit(
     policies = _policies(request)
     if not policies.enabled:
         return
-    policy, key = _quota_for(request, policies, principal)
+    await _spend(request, *_quota_for(request, policies, principal))
+
+
+async def count_anonymous_request(request: Request) -> None:
+    """What ``enforce_rate_limit`` does for a caller without credentials, for a request
+    answered before routing (``app.knowledge.fast_path``); raises the same 429."""
+    policies = _policies(request)
+    if policies.enabled:
+        await _spend(request, policies.anonymous, f"anon:{client_address(request)}")
+
+
+async def _spend(request: Request, policy: Policy, key: str) -> None:
     decision = await _limiter(request).hit(policy, key, deadline=request_deadline(request))
     _record(request, decision)
     if not decision.allowed:
