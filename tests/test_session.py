@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from app.db.deadline import request_bound_s
+from app.db.deadline import request_budget_s
 from app.db.session import SessionDep, run_sql
 from app.errors import ConflictError
 from app.main import create_app
@@ -77,9 +77,9 @@ async def test_one_deadline_bounds_all_of_a_requests_database_work(scratch_datab
     settings = make_settings(
         scratch_database, db_statement_timeout_ms=1000, db_connect_timeout_s=0.5
     )
-    bound_s = request_bound_s(settings)
+    budget_s = request_budget_s(settings)
     statements = 12
-    sleep_s = 0.7  # 8.4 s in all, against a 2.5 s bound: a margin no busy machine eats
+    sleep_s = 0.7  # 8.4 s in all, against a 2.5 s bound (2 s budget): a margin no busy machine eats
     application = create_app(settings)
 
     @application.post("/probe/slow/{value}", status_code=201)
@@ -99,7 +99,7 @@ async def test_one_deadline_bounds_all_of_a_requests_database_work(scratch_datab
         assert answer.json()["reason"] == "timeout"
         assert "nothing was stored" in answer.json()["detail"]
         assert "Retry-After" in answer.headers
-        assert bound_s <= took_s < statements * sleep_s - 2, took_s
+        assert budget_s <= took_s < statements * sleep_s - 2, took_s
 
         assert (await client.post("/probe/notes/after")).status_code == 201
 

@@ -31,12 +31,25 @@ def request_bound_s(settings: Settings) -> float:
     )
 
 
+# SQLAlchemy's asyncpg adapter closes an invalidated connection politely first, for up to 2 s,
+# before it drops the socket; the rate limiter's pool does that when a deadline cancels its
+# statement. The deadline fires that much before the bound, so the bound holds with it.
+POLITE_CLOSE_S = 2.0
+
+
+def request_budget_s(settings: Settings) -> float:
+    """When the deadline fires: early enough for one polite close within the bound, and
+    never before a statement could have met its own timeout."""
+    statement_s = settings.db_statement_timeout_ms / 1000 + COMMAND_TIMEOUT_MARGIN_S
+    return max(request_bound_s(settings) - POLITE_CLOSE_S, statement_s)
+
+
 def request_deadline(request: Request) -> float:
     """The event-loop time by which this request's database work must end, fixed on first use."""
     state = request.scope.setdefault("state", {})
     deadline = state.get(DEADLINE_STATE_KEY)
     if not isinstance(deadline, float):
         settings: Settings = request.app.state.settings
-        deadline = asyncio.get_running_loop().time() + request_bound_s(settings)
+        deadline = asyncio.get_running_loop().time() + request_budget_s(settings)
         state[DEADLINE_STATE_KEY] = deadline
     return deadline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Protocol
 
@@ -54,13 +55,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 observer.after_commit(session)
         except Exception as exc:
             if limit.expired():
-                # Dropping the connection ends the transaction server-side without a round
-                # trip; the pool opens a fresh one for the next request.
-                await session.invalidate()
+                await _drop_connection(session)
             fault = _unknown_commit_outcome(exc) if committing else None
             if fault is not None:
                 raise CommitOutcomeUnknownError(fault) from exc
             raise
+
+
+async def _drop_connection(session: AsyncSession) -> None:
+    """Invalidate the session's connection without waiting on the server: it ends the
+    transaction server-side, and the pool opens a fresh one for the next request.
+
+    SQLAlchemy would first try to close the connection politely for up to 2 s, which a frozen
+    server never answers; cancelled, it drops the socket at once, which is all that is needed.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await session.invalidate()
 
 
 async def settle_after_error(session: AsyncSession, exc: BaseException) -> None:
