@@ -26,16 +26,13 @@ from app.content import load_content
 from app.content.loader import load_bundle_into
 from app.db import migrations
 from app.db.embedded import start_embedded_server
+# Re-exported (the alias is how mypy --strict reads it): the tests import it from here.
+from app.db.engine import asyncpg_dsn as asyncpg_dsn  # noqa: PLC0414
 from app.db.session import get_session, settle_after_error
 from app.main import create_app
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
-
-
-def asyncpg_dsn(url: str) -> str:
-    """The plain libpq-style DSN asyncpg accepts, from any of our URL spellings."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,12 @@ def to_async_url(url: str) -> str:
     return parsed.set(drivername=ASYNC_DRIVER).render_as_string(hide_password=False)
 
 
+def asyncpg_dsn(url: str) -> str:
+    """The plain DSN asyncpg itself takes (for connections outside SQLAlchemy), from any of
+    the URL spellings the settings accept."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def build_engine(
     url: str,
     settings: Settings,

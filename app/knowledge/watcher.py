@@ -26,8 +26,9 @@ import logging
 from dataclasses import dataclass
 
 import asyncpg
-from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.engine import asyncpg_dsn
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +57,6 @@ def revision_of(row: tuple[int, object] | None) -> KnownRevision:
     number, changed_at = row
     stamp_time = changed_at.isoformat() if hasattr(changed_at, "isoformat") else str(changed_at)
     return KnownRevision(int(number), f"{number}@{stamp_time}")
-
-
-def asyncpg_dsn(url: str) -> str:
-    """The plain DSN asyncpg takes, from any of the URL spellings the settings accept."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class RevisionWatcher:
@@ -115,7 +111,8 @@ class RevisionWatcher:
                 # Once per outage, not once a second while the database stays away.
                 level = logging.DEBUG if failing else logging.WARNING
                 logger.log(level, "content revision watcher disconnected: %s", type(exc).__name__)
-            failing = self.current is None and self.reads == self._reads_at_connect
+            # An attempt that never read the revision is the same outage going on.
+            failing = self.reads == self._reads_at_connect
             self.current = None
             await asyncio.sleep(1.0)
 
