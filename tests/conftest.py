@@ -26,6 +26,7 @@ from app.content import load_content
 from app.content.loader import load_bundle_into
 from app.db import migrations
 from app.db.embedded import start_embedded_server
+
 # Re-exported (the alias is how mypy --strict reads it): the tests import it from here.
 from app.db.engine import asyncpg_dsn as asyncpg_dsn  # noqa: PLC0414
 from app.db.session import get_session, settle_after_error
