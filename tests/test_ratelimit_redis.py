@@ -11,6 +11,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -78,6 +79,79 @@ async def test_both_stores_make_the_same_decisions(
     finally:
         await redis.close()
         await engine.dispose()
+
+
+async def test_concurrent_hits_share_scripts_and_stay_exact(
+    redis_url: str, prefix: str, migrated_url: str
+) -> None:
+    redis = RedisRateLimiter(build_redis(redis_url, make_settings(migrated_url)), prefix=prefix)
+    scripts_sent = 0
+    send = redis._hits._script.__call__
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal scripts_sent
+        scripts_sent += 1
+        return await send(*args, **kwargs)
+
+    redis._hits._script = counted  # type: ignore[assignment]
+    policy, other = Policy("batched", 10, 60), Policy("batched-other", 3, 60)
+    try:
+        decisions = await asyncio.gather(
+            *(redis.hit(policy, "one") for _ in range(40)),
+            *(redis.hit(other, "two") for _ in range(5)),
+        )
+    finally:
+        await redis.close()
+    ones, twos = decisions[:40], decisions[40:]
+    # Applied one after another, as single hits would be: each remaining count given once.
+    assert sorted(d.remaining for d in ones if d.allowed) == list(range(10))
+    assert sum(d.allowed for d in ones) == 10
+    assert all(d.retry_after_s > 0 for d in ones if not d.allowed)
+    assert [d.allowed for d in twos] == [True] * 3 + [False] * 2
+    assert [d.remaining for d in twos[:3]] == [2, 1, 0]
+    # 45 hits made at once went as far fewer scripts (the first alone, the rest together).
+    assert scripts_sent <= 3, scripts_sent
+
+
+async def test_a_failed_batch_fails_each_of_its_hits(migrated_url: str) -> None:
+    # Nothing listens on port 9: every hit of the batch gets the error, none hangs.
+    client = build_redis("redis://127.0.0.1:9/0", make_settings(migrated_url))
+    redis = RedisRateLimiter(client)
+    deadline = asyncio.get_running_loop().time() + 10
+    try:
+        outcomes = await asyncio.gather(
+            *(redis.hit(Policy("away", 5, 60), f"k{i}", deadline=deadline) for i in range(6)),
+            return_exceptions=True,
+        )
+    finally:
+        await redis.close()
+    assert all(isinstance(o, RedisError) for o in outcomes), outcomes
+
+
+async def test_a_hit_past_its_deadline_leaves_the_batch_working(
+    redis_url: str, prefix: str, migrated_url: str
+) -> None:
+    redis = RedisRateLimiter(build_redis(redis_url, make_settings(migrated_url)), prefix=prefix)
+    policy = Policy("deadline", 100, 60)
+    try:
+        expired = asyncio.get_running_loop().time()  # already past when the hit waits
+        outcomes = await asyncio.gather(
+            redis.hit(policy, "k"),
+            redis.hit(policy, "k", deadline=expired),
+            redis.hit(policy, "k"),
+            return_exceptions=True,
+        )
+        assert isinstance(outcomes[1], TimeoutError)
+        assert [
+            o.allowed for o in (outcomes[0], outcomes[2]) if not isinstance(o, BaseException)
+        ] == [
+            True,
+            True,
+        ]
+        # Later hits still go through: the sender survived the caller that gave up.
+        assert (await redis.hit(policy, "k")).allowed
+    finally:
+        await redis.close()
 
 
 @pytest.fixture
