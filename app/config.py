@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     # Per worker: encoded catalog answers kept for the current content revision
     # (app/knowledge/representations.py); 0 turns the cache off.
     representation_cache_bytes: int = Field(default=64 * 1_048_576, ge=0, le=1_073_741_824)
+    # FastAPI's native OpenTelemetry spans, metrics and logs, sent to the providers the
+    # process configures. Off by default: even unconfigured, its per-request check of the
+    # global providers cost a fifth of a stored catalog answer.
+    opentelemetry: bool = False
 
     # Connections, proxies and sign-in limits (issue 9, points 5, 10 and 13).
     # uvicorn buffers request headers without limit and has no header read timeout; the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -143,31 +143,56 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_headers = Headers(scope=scope)
-        authenticated = any(name in request_headers for name in CREDENTIAL_HEADERS)
+        authenticated = any(name in CREDENTIAL_HEADER_NAMES for name, _ in scope["headers"])
         path: str = scope["path"]
-        https = scope.get("scheme") == "https"
+        # Built once: nothing inside sets these names, so they are appended as raw pairs
+        # (MutableHeaders' assignment scans the list once per header, a tenth of a stored
+        # catalog answer's cost).
+        fixed: tuple[tuple[bytes, bytes], ...] = (
+            _DOCS_HEADERS if path in DOCS_PATHS else _API_HEADERS
+        )
+        if scope.get("scheme") == "https":
+            # Only over TLS: on plain HTTP the header is ignored, and it would wrongly pin
+            # development hosts to HTTPS.
+            fixed = (*fixed, _HSTS_HEADER)
+        public_v1 = not authenticated and path.startswith("/v1")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["X-Frame-Options"] = "DENY"
-                headers["Cross-Origin-Resource-Policy"] = "same-origin"
-                headers["Content-Security-Policy"] = DOCS_CSP if path in DOCS_PATHS else API_CSP
-                if https:
-                    # Only over TLS: on plain HTTP the header is ignored, and it would
-                    # wrongly pin development hosts to HTTPS.
-                    headers["Strict-Transport-Security"] = HSTS
-                if authenticated or (path.startswith("/v1") and "cache-control" not in headers):
-                    headers["Cache-Control"] = "no-store"
+                raw: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+                if authenticated:
+                    raw = [(k, v) for k, v in raw if k != b"cache-control"]
+                    raw.append(_NO_STORE)
+                elif public_v1 and all(k != b"cache-control" for k, _ in raw):
+                    raw.append(_NO_STORE)
+                raw.extend(fixed)
                 decisions = recorded(scope.get("state"))
                 if decisions:
-                    headers.update(policy_header(decisions))
+                    raw.extend(
+                        (k.lower().encode("latin-1"), v.encode("latin-1"))
+                        for k, v in policy_header(decisions).items()
+                    )
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _raw(name: str, value: str) -> tuple[bytes, bytes]:
+    return name.lower().encode("latin-1"), value.encode("latin-1")
+
+
+CREDENTIAL_HEADER_NAMES = frozenset(name.encode() for name in CREDENTIAL_HEADERS)
+_COMMON_HEADERS = (
+    _raw("X-Content-Type-Options", "nosniff"),
+    _raw("Referrer-Policy", "no-referrer"),
+    _raw("X-Frame-Options", "DENY"),
+    _raw("Cross-Origin-Resource-Policy", "same-origin"),
+)
+_API_HEADERS = (*_COMMON_HEADERS, _raw("Content-Security-Policy", API_CSP))
+_DOCS_HEADERS = (*_COMMON_HEADERS, _raw("Content-Security-Policy", DOCS_CSP))
+_HSTS_HEADER = _raw("Strict-Transport-Security", HSTS)
+_NO_STORE = _raw("Cache-Control", "no-store")
 
 
 class ProblemCORSMiddleware(CORSMiddleware):

@@ -159,6 +159,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # One schema per model (not Model-Input / Model-Output): generated clients get one type,
         # and the recommender's echoed `state` has the same shape both ways.
         separate_input_output_schemas=False,
+        telemetry=None
+        if settings.opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.representations = (

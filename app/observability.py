@@ -10,7 +10,6 @@ import logging
 import time
 
 from asgi_correlation_id import correlation_id
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,8 +46,8 @@ class RequestLogMiddleware:
                 response_started = True
                 # Time spent in the application, for clients and benchmarks (W3C Server-Timing).
                 elapsed_ms = (time.perf_counter() - started) * 1000
-                headers = MutableHeaders(scope=message)
-                headers.append("Server-Timing", f"app;dur={elapsed_ms:.2f}")
+                timing = (b"server-timing", b"app;dur=%.2f" % elapsed_ms)
+                message["headers"] = [*message.get("headers", ()), timing]
             await send(message)
 
         try:

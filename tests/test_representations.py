@@ -4,6 +4,7 @@ query, and a content change is never answered from the old revision's bytes."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -201,3 +202,26 @@ async def test_only_stored_catalog_answers_are_sent_before_routing(
     keyed = await cached.get("/v1/muscles", headers={"X-API-Key": "not-a-key"})
     assert keyed.status_code == 401
     assert application.state.representations.hits == hits
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v1/exercises", b"muscle=latissimus-dorsi&limit=5"),
+        ("/v1/exercises/deadlift", b""),
+        ("/v1/search", b"q=r%C3%BCck+row"),
+        ("/v1/exercises/odd?name#x\\y", b"a=1"),
+    ],
+)
+def test_tags_read_from_the_scope_are_the_tags_clients_hold(path: str, query: bytes) -> None:
+    # Clients keep tags across releases: the scope-built tag is the one built from the URL.
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "path": path,
+        "query_string": query,
+        "headers": [(b"host", b"api.example.com")],
+    }
+    url = Request(scope).url
+    digest = hashlib.sha256(f"7|{url.path}?{url.query}".encode()).hexdigest()
+    assert make_etag(7, Request(scope)) == f'"r7-{digest[:20]}"'

@@ -7,8 +7,8 @@ resolving a dozen dependencies to reach the stored bytes, cost most of such a re
 pure ASGI middleware answers it directly, doing exactly what those dependencies would have:
 
 * the anonymous quota is counted (``count_anonymous_request``, the same hit, the same 429);
-* ``If-None-Match`` naming the current tag is a 304 (``not_modified_handler``), else the stored
-  bytes are sent (``cached_representation_handler``);
+* ``If-None-Match`` naming the current tag is a 304 (``not_modified_response``), else the stored
+  bytes are sent with their stored headers (``StoredResponse``), as the route's handlers do;
 * the middlewares around it add the request id, the security and the rate-limit headers as
   they do for every response.
 
@@ -24,25 +24,18 @@ from __future__ import annotations
 
 import logging
 
-from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import TooManyRequestsError, app_error_response
-from app.knowledge.http import NotModifiedError, make_etag, matches_etag, not_modified_handler
-from app.knowledge.representations import (
-    CachedRepresentationError,
-    Representation,
-    RepresentationCache,
-    cached_representation_handler,
-)
+from app.knowledge.http import etag_for, matches_etag, not_modified_response
+from app.knowledge.representations import Representation, RepresentationCache, StoredResponse
 from app.knowledge.watcher import RevisionWatcher
 from app.ratelimit.dependency import count_anonymous_request
 
 logger = logging.getLogger(__name__)
 
-CREDENTIALS = ("authorization", "x-api-key")
+CREDENTIALS = (b"authorization", b"x-api-key")
 
 
 class StoredCatalogReads:
@@ -50,31 +43,34 @@ class StoredCatalogReads:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._answer(scope, receive) if scope["type"] == "http" else None
-        if response is None:
-            await self.app(scope, receive, send)
-        else:
-            await response(scope, receive, send)
+        if scope["type"] == "http" and await self._answered(scope, receive, send):
+            return
+        await self.app(scope, receive, send)
 
-    async def _answer(self, scope: Scope, receive: Receive) -> Response | None:
-        found = _stored_answer(scope, receive)
+    async def _answered(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        found = _stored_answer(scope)
         if found is None:
-            return None
-        request, etag, stored = found
+            return False
+        etag, stored, if_none_match = found
+        request = Request(scope, receive)
         try:
             await count_anonymous_request(request)
         except TooManyRequestsError as refused:
-            return app_error_response(request, refused)
+            await app_error_response(request, refused)(scope, receive, send)
+            return True
         except Exception:  # the store is away: the application meets it and answers 503
             logger.debug("quota check failed before routing; passing the request on")
-            return None
-        if matches_etag(request.headers.get("if-none-match"), etag):
-            return await not_modified_handler(request, NotModifiedError(etag))
-        return await cached_representation_handler(request, CachedRepresentationError(stored))
+            return False
+        if matches_etag(if_none_match, etag):
+            await not_modified_response(etag)(scope, receive, send)
+        else:
+            await StoredResponse(stored)(scope, receive, send)
+        return True
 
 
-def _stored_answer(scope: Scope, receive: Receive) -> tuple[Request, str, Representation] | None:
-    """The request, its tag and the stored answer, when this middleware may answer it."""
+def _stored_answer(scope: Scope) -> tuple[str, Representation, str | None] | None:
+    """The tag, the stored answer and the request's ``If-None-Match``, when this middleware
+    may answer it."""
     if scope["method"] != "GET" or not scope["path"].startswith("/v1/"):
         return None
     state = scope["app"].state
@@ -83,9 +79,14 @@ def _stored_answer(scope: Scope, receive: Receive) -> tuple[Request, str, Repres
     known = watcher.current if watcher is not None else None
     if known is None or cache is None:
         return None
-    if any(name in Headers(scope=scope) for name in CREDENTIALS):
-        return None
-    request = Request(scope, receive)
-    etag = make_etag(known.number, request)
+    # One pass over the raw headers, read as Starlette's Headers would (names are lower-case
+    # in ASGI; the first If-None-Match wins).
+    if_none_match = None
+    for name, value in scope["headers"]:
+        if name in CREDENTIALS:
+            return None
+        if name == b"if-none-match" and if_none_match is None:
+            if_none_match = value.decode("latin-1")
+    etag = etag_for(known.number, scope)
     stored = cache.get(known.stamp, etag)
-    return None if stored is None else (request, etag, stored)
+    return None if stored is None else (etag, stored, if_none_match)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Response
 from pydantic import Field
 from starlette.responses import Response as StarletteResponse
+from starlette.types import Scope
 
 from app.db.session import SessionDep
 from app.knowledge.representations import (
@@ -35,10 +36,19 @@ class NotModifiedError(Exception):
 
 
 def make_etag(revision: int, request: Request) -> str:
-    digest = hashlib.sha256(
-        f"{revision}|{request.url.path}?{request.url.query}".encode()
-    ).hexdigest()
-    return f'"r{revision}-{digest[:20]}"'
+    return etag_for(revision, request.scope)
+
+
+def etag_for(revision: int, scope: Scope) -> str:
+    """The tag of the representation ``scope`` asks for at ``revision``.
+
+    It hashes the path as Starlette's ``request.url.path`` spells it (the same three
+    characters escaped) and the query string's bytes as sent, read straight from the scope:
+    building a ``URL`` for it was a sixth of a stored answer's cost. (A query that is not
+    UTF-8 never gets here: the server refuses it with a 400.)"""
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    key = f"{revision}|{path}?".encode() + scope.get("query_string", b"")
+    return f'"r{revision}-{hashlib.sha256(key).hexdigest()[:20]}"'
 
 
 def matches_etag(header: str | None, etag: str) -> bool:
@@ -88,8 +98,12 @@ ETagDep = Annotated[str, ConditionalGet]
 
 async def not_modified_handler(_request: Request, exc: Exception) -> StarletteResponse:
     assert isinstance(exc, NotModifiedError)  # noqa: S101 - registered for this class only
+    return not_modified_response(exc.etag)
+
+
+def not_modified_response(etag: str) -> StarletteResponse:
     return StarletteResponse(
-        status_code=304, headers={"ETag": exc.etag, "Cache-Control": CACHE_CONTROL}
+        status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL}
     )
 
 

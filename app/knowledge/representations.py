@@ -92,12 +92,20 @@ class CachedRepresentationError(Exception):
         self.representation = representation
 
 
+class StoredResponse(Response):
+    """A stored answer sent with the headers it was first encoded with, none built again."""
+
+    def __init__(self, stored: Representation) -> None:  # no super(): it would encode them
+        self.status_code = 200
+        self.body = stored.body
+        self.media_type = stored.media_type
+        self.background = None
+        self.raw_headers = list(stored.raw_headers)
+
+
 async def cached_representation_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CachedRepresentationError)  # noqa: S101 - registered for it only
-    stored = exc.representation
-    response = Response(content=stored.body, status_code=200, media_type=stored.media_type)
-    response.raw_headers = list(stored.raw_headers)
-    return response
+    return StoredResponse(exc.representation)
 
 
 class CachingRoute(APIRoute):
