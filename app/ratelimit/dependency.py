@@ -10,6 +10,7 @@ included.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import ipaddress
 from collections.abc import AsyncIterator
@@ -96,7 +97,13 @@ def client_address(request: Request) -> str:
     TCP peer is listed in ``SPOTTER_TRUSTED_PROXIES`` (see app/serving.py): anyone else's
     X-Forwarded-For is ignored, so a client cannot pick the address it is counted by.
     """
-    host = request.client.host if request.client else "unknown"
+    return _counted_as(request.client.host if request.client else "unknown")
+
+
+# Parsing an address was a tenth of a stored catalog answer's cost, and a server sees the
+# same few thousand clients again and again; bounded, so a scan of addresses cannot grow it.
+@functools.lru_cache(maxsize=8192)
+def _counted_as(host: str) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
