@@ -215,7 +215,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER)
+    # Nothing reads the id from the request's headers (the logs take it from the context
+    # variable), so they are not rewritten to carry a generated one.
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER, update_request_header=False
+    )
 
     _register_problem_schema(app)
     return app
