@@ -55,13 +55,13 @@ async def list_muscles(
 async def get_muscle(slug: SlugPath, session: SessionDep) -> MuscleDetail:
     """A muscle with its functions (the joint actions it performs and its role in each), its
     parts, and the exercises that train it as a primary or secondary mover."""
-    row = await service.get_muscle_row(session, slug)
-    assert row.id is not None  # noqa: S101 - a stored row has an id
-    by_role = await exercises_training_muscle(session, row.id)
-    exercises = ExercisesByRole(
-        primary=by_role[MuscleRole.PRIMARY], secondary=by_role[MuscleRole.SECONDARY]
+    muscle = await service.get_muscle(session, slug)
+    by_role = await exercises_training_muscle(session, muscle.id)
+    return muscle.detail(
+        ExercisesByRole(
+            primary=by_role[MuscleRole.PRIMARY], secondary=by_role[MuscleRole.SECONDARY]
+        )
     )
-    return await service.get_muscle_detail(session, row, exercises)
 
 
 @router.get(
@@ -88,8 +88,5 @@ async def list_joint_actions(
 async def get_joint_action(slug: SlugPath, session: SessionDep) -> JointActionDetail:
     """A joint action with the muscles that perform it (prime movers first) and the exercises
     that train it."""
-    row = await service.get_joint_action_row(session, slug)
-    assert row.id is not None  # noqa: S101
-    return await service.get_joint_action_detail(
-        session, row, await exercises_training_joint_action(session, row.id)
-    )
+    action = await service.get_joint_action(session, slug)
+    return action.detail(await exercises_training_joint_action(session, action.id))

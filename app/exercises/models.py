@@ -32,6 +32,12 @@ class Exercise(TimestampMixin, table=True):
     __table_args__ = (
         # Keyset pagination walks (name, slug); the slug breaks ties between equal names.
         sa.Index("ix_exercise_name_slug", "name", "slug"),
+        # Filtered lists count their matches' facets from this index, not the wide rows.
+        sa.Index(
+            "ix_exercise_id_facets",
+            "id",
+            postgresql_include=["level", "mechanic", "force", "pattern", "category", "equipment"],
+        ),
         *gin_indexes("exercise", "equipment", "search_vector"),
     )
 

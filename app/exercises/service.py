@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.anatomy.models import JointAction, Muscle
-from app.db.arrays import contained_by, contains_all, overlaps
+from app.db.arrays import contained_by, overlaps
 from app.db.session import run_sql, run_statement
 from app.errors import InvalidInputError, InvalidParam, NotFoundError
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
@@ -30,10 +30,16 @@ from app.exercises.schemas import (
     MuscleUse,
     document_list,
 )
-from app.knowledge.models import Source
-from app.knowledge.schemas import ExerciseRef, JointActionRef, SourceRef, TipRef
+from app.knowledge.schemas import ExerciseRef, JointActionRef, TipRef
+from app.knowledge.service import (
+    RevisionCache,
+    document_slugs,
+    named,
+    names_by_slug,
+    source_refs_from,
+    sources_by_slug,
+)
 from app.pagination import decode_cursor, encode_cursor, invalid_cursor
-from app.tips.models import Tip
 
 # Sorts top picks first (by rank), then everything else.
 UNRANKED = 99
@@ -125,7 +131,44 @@ def _conditions(filters: ExerciseFilters) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _sort_key(row: Exercise, sort: ExerciseSort, relevance: dict[int, float] | None) -> list[Any]:
+# Correlated to the ``exercise`` row of the enclosing query: its muscles of one role, by slug.
+_MUSCLES_OF_ROLE = (
+    "ARRAY(SELECT m.slug FROM exercise_muscle em JOIN muscle m ON m.id = em.muscle_id "
+    "WHERE em.exercise_id = exercise.id AND em.role = '{role}' ORDER BY m.slug)"
+)
+
+
+def _muscles_of_role(role: MuscleRole) -> sa.Label[Any]:
+    return sa.literal_column(_MUSCLES_OF_ROLE.format(role=role.value), ARRAY(sa.Text())).label(
+        f"{role.value}_muscles"
+    )
+
+
+# What a list item shows, read as plain rows (no ORM identity map) with its muscles embedded.
+_SUMMARY_COLUMNS = (
+    col(Exercise.id),
+    col(Exercise.slug),
+    col(Exercise.name),
+    col(Exercise.aliases),
+    col(Exercise.origin),
+    col(Exercise.category),
+    col(Exercise.mechanic),
+    col(Exercise.force),
+    col(Exercise.pattern),
+    col(Exercise.side),
+    col(Exercise.level),
+    col(Exercise.loading),
+    col(Exercise.equipment),
+    col(Exercise.top_pick_rank),
+)
+
+
+def _summary(row: Any) -> ExerciseSummary:
+    """A list item from a row that carries its ``primary_muscles`` and ``secondary_muscles``."""
+    return ExerciseSummary.model_validate(row)
+
+
+def _sort_key(row: Any, sort: ExerciseSort, relevance: dict[int, float] | None) -> list[Any]:
     if sort is ExerciseSort.TOP_PICK:
         return [row.top_pick_rank or UNRANKED, row.name, row.slug]
     if relevance is not None and sort is ExerciseSort.RELEVANCE:
@@ -146,72 +189,101 @@ async def list_exercises(
 
     ``scope`` identifies the listing (filters and sort), so a cursor cannot be replayed
     against a different listing and silently skip or repeat items.
+
+    One statement reads the page, its muscles, the total and the facets. The unfiltered
+    listing's total and facets are the same for every page and every sort, so they come from
+    memory (once per content revision) instead of counting the whole catalog each time.
     """
     conditions = _conditions(filters)
     after = decode_cursor(cursor, scope) if cursor else None
     if sort is ExerciseSort.RELEVANCE and filters.relevance is not None:
-        rows = await _relevance_page(session, conditions, filters.relevance, limit, after)
+        page = _relevance_page(conditions, filters.relevance, limit, after)
     else:
-        rows = await _keyset_page(session, conditions, sort, limit, after)
+        page = _keyset_page(conditions, sort, limit, after)
+    remembered = None if conditions else await _catalog_facts.get(session)
+    if remembered is None:
+        summary = sa.select(*_facts_columns(conditions)).subquery("summary")
+    else:
+        summary = sa.select(sa.null().label("total")).subquery("summary")
+    statement = (
+        sa.select(summary, page)
+        .select_from(summary.outerjoin(page, sa.true()))
+        .order_by(page.c.position)
+    )
+    result = list(await run_statement(session, statement))
+    total, facets = remembered or _facts(result[0])
+    rows = [row for row in result if row.position is not None]
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = (
         encode_cursor(scope, _sort_key(rows[-1], sort, filters.relevance)) if has_more else None
     )
-    total = (
-        await session.exec(select(sa.func.count()).select_from(Exercise).where(*conditions))
-    ).one()
     return ExercisePage(
-        items=await summaries(session, rows),
+        items=[_summary(row) for row in rows],
         limit=limit,
         next_cursor=next_cursor,
         total=total,
-        facets=await _facets(session, conditions),
+        facets=facets,
     )
 
 
-async def _keyset_page(
-    session: AsyncSession,
+def _page(
+    conditions: list[sa.ColumnElement[bool]], *order: sa.ColumnElement[Any]
+) -> sa.Select[*tuple[Any, ...]]:
+    """The page's rows, numbered in the listing's order (the outer join keeps it)."""
+    return sa.select(
+        *_SUMMARY_COLUMNS,
+        _muscles_of_role(MuscleRole.PRIMARY),
+        _muscles_of_role(MuscleRole.SECONDARY),
+        sa.func.row_number().over(order_by=order).label("position"),
+    ).where(*conditions)
+
+
+def _keyset_page(
     conditions: list[sa.ColumnElement[bool]],
     sort: ExerciseSort,
     limit: int,
     after: list[Any] | None,
-) -> list[Exercise]:
-    statement = select(Exercise).where(*conditions)
+) -> sa.Subquery:
     rank = sa.func.coalesce(col(Exercise.top_pick_rank), UNRANKED)
+    name, slug = col(Exercise.name), col(Exercise.slug)
+    where = list(conditions)
+    order: tuple[Any, ...]
     if sort is ExerciseSort.TOP_PICK:
-        key: sa.Tuple = sa.tuple_(rank, col(Exercise.name), col(Exercise.slug))
-        statement = statement.order_by(rank, col(Exercise.name), col(Exercise.slug))
+        order = (rank, name, slug)
         if after is not None:
-            statement = statement.where(key > sa.tuple_(*_typed(after, (int, str, str))))
+            where.append(sa.tuple_(*order) > sa.tuple_(*_typed(after, (int, str, str))))
     elif sort is ExerciseSort.NAME_DESC:
-        key = sa.tuple_(col(Exercise.name), col(Exercise.slug))
-        statement = statement.order_by(col(Exercise.name).desc(), col(Exercise.slug).desc())
+        order = (name.desc(), slug.desc())
         if after is not None:
-            statement = statement.where(key < sa.tuple_(*_typed(after, (str, str))))
+            where.append(sa.tuple_(name, slug) < sa.tuple_(*_typed(after, (str, str))))
     else:
-        key = sa.tuple_(col(Exercise.name), col(Exercise.slug))
-        statement = statement.order_by(col(Exercise.name), col(Exercise.slug))
+        order = (name, slug)
         if after is not None:
-            statement = statement.where(key > sa.tuple_(*_typed(after, (str, str))))
-    return list((await session.exec(statement.limit(limit + 1))).all())
+            where.append(sa.tuple_(name, slug) > sa.tuple_(*_typed(after, (str, str))))
+    return _page(where, *order).order_by(*order).limit(limit + 1).subquery("page")
 
 
-async def _relevance_page(
-    session: AsyncSession,
+def _relevance_page(
     conditions: list[sa.ColumnElement[bool]],
     relevance: dict[int, float],
     limit: int,
     after: list[Any] | None,
-) -> list[Exercise]:
-    # Relevance comes from the search service, not SQL: order the (few hundred at most)
-    # matching rows here, by score then slug, which is just as stable as a keyset.
-    rows = list((await session.exec(select(Exercise).where(*conditions))).all())
-    rows.sort(key=lambda row: (-relevance.get(row.id or 0, 0.0), row.slug))
+) -> sa.Subquery:
+    # Relevance comes from the search service, not SQL: the scores travel with the statement
+    # and order it by score then slug, which is just as stable as a keyset. The slug compares
+    # byte-wise (COLLATE "C"), as Python compares the cursor's key.
+    scored = sa.select(
+        sa.func.unnest(sa.literal(list(relevance), ARRAY(sa.Integer()))).label("id"),
+        sa.func.unnest(sa.literal(list(relevance.values()), ARRAY(sa.Float()))).label("score"),
+    ).subquery("scored")
+    key = (-scored.c.score, col(Exercise.slug).collate("C"))
+    where = [*conditions, scored.c.id == col(Exercise.id)]
     if after is not None:
-        bound = tuple(_typed(after, (float, str)))
-        rows = [row for row in rows if (-relevance.get(row.id or 0, 0.0), row.slug) > bound]
-    return rows[: limit + 1]
+        bound = _typed(after, (float, str))
+        where.append(sa.tuple_(*key) > sa.tuple_(float(bound[0]), bound[1]))
+    statement = _page(where, *key).select_from(scored)
+    return statement.order_by(*key).limit(limit + 1).subquery("page")
 
 
 def _typed(key: list[Any], types: tuple[type, ...]) -> list[Any]:
@@ -224,139 +296,128 @@ def _typed(key: list[Any], types: tuple[type, ...]) -> list[Any]:
     return key
 
 
-async def _facets(session: AsyncSession, conditions: list[sa.ColumnElement[bool]]) -> Facets:
-    counts: dict[str, dict[str, int]] = {
-        name: {} for name in ("level", "mechanic", "force", "pattern", "category", "equipment")
-    }
-    columns = {
-        "level": col(Exercise.level),
-        "mechanic": col(Exercise.mechanic),
-        "force": col(Exercise.force),
-        "pattern": col(Exercise.pattern),
-        "category": col(Exercise.category),
-    }
-    statement = (
-        sa.select(*columns.values(), sa.func.count())
-        .where(*conditions)
-        .group_by(sa.func.grouping_sets(*(sa.tuple_(c) for c in columns.values())))
+_FACET_COLUMNS = {
+    "level": col(Exercise.level),
+    "mechanic": col(Exercise.mechanic),
+    "force": col(Exercise.force),
+    "pattern": col(Exercise.pattern),
+    "category": col(Exercise.category),
+}
+
+
+def _facts_columns(conditions: list[sa.ColumnElement[bool]]) -> list[sa.Label[Any]]:
+    """Scalar subqueries: how many exercises match, and the facet counts as JSON rows.
+
+    The matching rows are found once (a CTE used three times is materialised) and counted
+    three ways, rather than running the filters once per count.
+    """
+    matching: sa.FromClause = Exercise.__table__  # type: ignore[attr-defined]
+    if conditions:
+        matching = (
+            sa.select(*_FACET_COLUMNS.values(), col(Exercise.equipment))
+            .where(*conditions)
+            .cte("matching")
+        )
+    facet_columns = [matching.c[name] for name in _FACET_COLUMNS]
+    total = sa.select(sa.func.count()).select_from(matching)
+    grouped = (
+        sa.select(*facet_columns, sa.func.count().label("n"))
+        .group_by(sa.func.grouping_sets(*(sa.tuple_(c) for c in facet_columns)))
+        .subquery("grouped")
     )
-    for row in await run_statement(session, statement):
-        *values, count = row
-        for name, value in zip(columns, values, strict=True):
-            if value is not None:
-                counts[name][value] = count
-                break
-    equipment = sa.func.unnest(col(Exercise.equipment)).label("item")
-    inner = select(equipment).where(*conditions).subquery()
-    for item, count in (
-        await session.exec(select(inner.c.item, sa.func.count()).group_by(inner.c.item))
-    ).all():
-        counts["equipment"][item] = count
-    return Facets(**{name: dict(sorted(values.items())) for name, values in counts.items()})
-
-
-async def summaries(session: AsyncSession, rows: Sequence[Exercise]) -> list[ExerciseSummary]:
-    """List views of ``rows``, with their primary and secondary muscles."""
-    ids = [row.id for row in rows if row.id is not None]
-    muscles: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"primary": [], "secondary": []})
-    if ids:
-        statement = (
-            select(ExerciseMuscle.exercise_id, ExerciseMuscle.role, Muscle.slug)
-            .join(Muscle, col(Muscle.id) == col(ExerciseMuscle.muscle_id))
-            .where(col(ExerciseMuscle.exercise_id).in_(ids))
-            .order_by(col(Muscle.slug))
-        )
-        for exercise_id, role, slug in (await session.exec(statement)).all():
-            muscles[exercise_id][role].append(slug)
+    facet_rows = sa.select(sa.func.json_agg(sa.func.json_build_array(*grouped.c)))
+    items = sa.select(sa.func.unnest(matching.c.equipment).label("item")).subquery("items")
+    counted = sa.select(items.c.item, sa.func.count().label("n")).group_by(items.c.item).subquery()
+    equipment_rows = sa.select(sa.func.json_agg(sa.func.json_build_array(*counted.c)))
     return [
-        ExerciseSummary(
-            slug=row.slug,
-            name=row.name,
-            aliases=row.aliases,
-            origin=row.origin,
-            category=row.category,
-            mechanic=row.mechanic,
-            force=row.force,
-            pattern=row.pattern,
-            side=row.side,
-            level=row.level,
-            loading=row.loading,
-            equipment=row.equipment,
-            top_pick_rank=row.top_pick_rank,
-            primary_muscles=muscles[row.id or 0]["primary"],
-            secondary_muscles=muscles[row.id or 0]["secondary"],
-        )
-        for row in rows
+        total.scalar_subquery().label("total"),
+        facet_rows.scalar_subquery().label("facet_rows"),
+        equipment_rows.scalar_subquery().label("equipment_rows"),
     ]
 
 
-async def get_exercise_row(session: AsyncSession, slug: str) -> Exercise:
-    row = (await session.exec(select(Exercise).where(col(Exercise.slug) == slug))).first()
-    if row is None:
-        raise NotFoundError(f"No exercise has the slug '{slug}'.")
-    return row
+def _facts(row: Any) -> tuple[int, Facets]:
+    counts: dict[str, dict[str, int]] = {name: {} for name in (*_FACET_COLUMNS, "equipment")}
+    for *values, count in row.facet_rows or []:
+        for name, value in zip(_FACET_COLUMNS, values, strict=True):
+            if value is not None:
+                counts[name][value] = count
+                break
+    for item, count in row.equipment_rows or []:
+        counts["equipment"][item] = count
+    facets = Facets(**{name: dict(sorted(values.items())) for name, values in counts.items()})
+    return int(row.total), facets
 
 
-async def _refs(session: AsyncSession, slugs: Sequence[str]) -> list[ExerciseRef]:
-    if not slugs:
-        return []
-    rows = (
-        await session.exec(
-            select(Exercise.slug, Exercise.name).where(col(Exercise.slug).in_(slugs))
+async def _read_catalog_facts(session: AsyncSession) -> tuple[int, Facets]:
+    return _facts((await run_statement(session, sa.select(*_facts_columns([])))).one())
+
+
+_catalog_facts = RevisionCache(_read_catalog_facts)
+
+
+# Correlated to the ``exercise`` row: what the detail embeds, each as one JSON value.
+# Fixed fragments only; the slug is a parameter.
+_DETAIL_SQL = (
+    "SELECT exercise.id, exercise.slug, exercise.name, exercise.aliases, exercise.origin, "  # noqa: S608
+    "exercise.category, exercise.mechanic, exercise.force, exercise.pattern, exercise.side, "
+    "exercise.level, exercise.loading, exercise.equipment, exercise.top_pick_rank, "
+    "exercise.axial_heavy, exercise.document, "
+    + _MUSCLES_OF_ROLE.format(role=MuscleRole.PRIMARY.value)
+    + " AS primary_muscles, "
+    + _MUSCLES_OF_ROLE.format(role=MuscleRole.SECONDARY.value)
+    + " AS secondary_muscles, "
+    "(SELECT json_agg(json_build_array(m.slug, m.name, m.muscle_group, em.role) "
+    "ORDER BY em.role, m.name) FROM exercise_muscle em JOIN muscle m ON m.id = em.muscle_id "
+    "WHERE em.exercise_id = exercise.id) AS muscle_rows, "
+    "(SELECT json_agg(json_build_array(ja.slug, ja.name, ja.joint) ORDER BY ja.joint, ja.name) "
+    "FROM exercise_joint_action eja JOIN joint_action ja ON ja.id = eja.joint_action_id "
+    "WHERE eja.exercise_id = exercise.id) AS action_rows, "
+    "(SELECT json_agg(json_build_array(t.slug, t.title, t.document->'summary') ORDER BY t.title) "
+    "FROM tip t WHERE t.slug = ANY("
+    + document_slugs("exercise.document", "tips")
+    + ") OR t.exercises @> ARRAY[exercise.slug]::text[]) AS tip_rows, "
+    + str(sources_by_slug(document_slugs("exercise.document", "sources")))
+    + " AS source_rows, "
+    + str(
+        names_by_slug(
+            "exercise",
+            " || ".join(
+                document_slugs("exercise.document", key)
+                for key in ("regressions", "progressions", "variations")
+            ),
         )
-    ).all()
-    names = dict(rows)
-    return [ExerciseRef(slug=slug, name=names[slug]) for slug in slugs if slug in names]
+    )
+    + " AS ref_names FROM exercise WHERE exercise.slug = :slug"
+)
 
 
 async def get_exercise_detail(session: AsyncSession, slug: str) -> ExerciseDetail:
-    """Everything about one exercise, with its muscles, joint actions, links, tips and sources."""
-    row = await get_exercise_row(session, slug)
+    """Everything about one exercise, with its muscles, joint actions, links, tips and sources,
+    read in one statement."""
+    row = (await run_sql(session, _DETAIL_SQL, slug=slug)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"No exercise has the slug '{slug}'.")
     document = row.document
-    [summary] = await summaries(session, [row])
-    muscle_rows = (
-        await session.exec(
-            select(Muscle.slug, Muscle.name, Muscle.muscle_group, ExerciseMuscle.role)
-            .join(ExerciseMuscle, col(ExerciseMuscle.muscle_id) == col(Muscle.id))
-            .where(col(ExerciseMuscle.exercise_id) == row.id)
-            .order_by(col(ExerciseMuscle.role), col(Muscle.name))
-        )
-    ).all()
-    action_rows = (
-        await session.exec(
-            select(JointAction.slug, JointAction.name, JointAction.joint)
-            .join(
-                ExerciseJointAction, col(ExerciseJointAction.joint_action_id) == col(JointAction.id)
-            )
-            .where(col(ExerciseJointAction.exercise_id) == row.id)
-            .order_by(col(JointAction.joint), col(JointAction.name))
-        )
-    ).all()
-    listed_tips = document_list(document, "tips")
-    tip_rows = (
-        await session.exec(
-            select(Tip)
-            .where(
-                sa.or_(
-                    col(Tip.slug).in_(listed_tips),
-                    contains_all(Tip.exercises, [row.slug]),
-                )
-            )
-            .order_by(col(Tip.title))
-        )
-    ).all()
-    source_slugs = document_list(document, "sources")
-    source_rows = (
-        await session.exec(select(Source).where(col(Source.slug).in_(source_slugs)))
-    ).all()
+    summary = _summary(row)
+
+    def refs(key: str) -> list[ExerciseRef]:
+        return [
+            ExerciseRef(slug=s, name=n)
+            for s, n in named(row.ref_names, document_list(document, key))
+        ]
+
     return ExerciseDetail(
         **summary.model_dump(),
         summary=document.get("summary"),
         equipment_alternatives=document_list(document, "equipment_alternatives"),
         muscles=[
-            MuscleUse(slug=s, name=n, group=g, role=MuscleRole(r)) for s, n, g, r in muscle_rows
+            MuscleUse(slug=s, name=n, group=g, role=MuscleRole(r))
+            for s, n, g, r in row.muscle_rows or []
         ],
-        joint_actions=[JointActionRef(slug=s, name=n, joint=j) for s, n, j in action_rows],
+        joint_actions=[
+            JointActionRef(slug=s, name=n, joint=j) for s, n, j in row.action_rows or []
+        ],
         instructions=document_list(document, "instructions"),
         form_cues=document_list(document, "form_cues"),
         common_mistakes=document_list(document, "common_mistakes"),
@@ -365,21 +426,14 @@ async def get_exercise_detail(session: AsyncSession, slug: str) -> ExerciseDetai
         bodyweight_factor=document.get("bodyweight_factor"),
         rep_range=document.get("rep_range"),
         ladder=document_list(document, "ladder"),
-        regressions=await _refs(session, document_list(document, "regressions")),
-        progressions=await _refs(session, document_list(document, "progressions")),
-        variations=await _refs(session, document_list(document, "variations")),
-        tips=[
-            TipRef(slug=t.slug, title=t.title, summary=t.document.get("summary")) for t in tip_rows
-        ],
-        sources=[
-            SourceRef(
-                slug=s.slug,
-                title=s.title,
-                author=s.document.get("author"),
-                url=s.document.get("url"),
-            )
-            for s in sorted(source_rows, key=lambda s: source_slugs.index(s.slug))
-        ],
+        regressions=refs("regressions"),
+        progressions=refs("progressions"),
+        variations=refs("variations"),
+        tips=[TipRef(slug=s, title=t, summary=m) for s, t, m in row.tip_rows or []],
+        # Each source once, where the document first names it.
+        sources=source_refs_from(
+            row.source_rows, list(dict.fromkeys(document_list(document, "sources")))
+        ),
     )
 
 
@@ -390,28 +444,30 @@ ACTION_WEIGHT = 2.0
 PATTERN_BONUS = 0.15
 
 
-async def _profiles(
-    session: AsyncSession, ids: Sequence[int]
-) -> dict[int, tuple[dict[str, str], set[str]]]:
+Profile = tuple[dict[str, str], set[str]]
+
+# Correlated to the ``exercise`` row: its (muscle slug, role) pairs by slug, and its actions.
+_PROFILE_COLUMNS: tuple[sa.Label[Any], ...] = (
+    sa.literal_column(
+        "(SELECT json_agg(json_build_array(m.slug, em.role) ORDER BY m.slug) "
+        "FROM exercise_muscle em JOIN muscle m ON m.id = em.muscle_id "
+        "WHERE em.exercise_id = exercise.id)"
+    ).label("muscle_roles"),
+    sa.literal_column(
+        "ARRAY(SELECT ja.slug FROM exercise_joint_action eja "
+        "JOIN joint_action ja ON ja.id = eja.joint_action_id WHERE eja.exercise_id = exercise.id)",
+        ARRAY(sa.Text()),
+    ).label("actions"),
+)
+
+
+def _profile(muscle_roles: list[list[str]] | None, actions: list[str]) -> Profile:
     """Per exercise: muscle slug -> role, and joint action slugs."""
-    profiles: dict[int, tuple[dict[str, str], set[str]]] = {i: ({}, set()) for i in ids}
-    muscle_rows = await run_sql(
-        session,
-        "SELECT em.exercise_id, m.slug, em.role FROM exercise_muscle em "
-        "JOIN muscle m ON m.id = em.muscle_id WHERE em.exercise_id = ANY(:ids)",
-        ids=list(ids),
-    )
-    for exercise_id, slug, role in muscle_rows:
-        profiles[exercise_id][0][slug] = role
-    action_rows = await run_sql(
-        session,
-        "SELECT eja.exercise_id, ja.slug FROM exercise_joint_action eja "
-        "JOIN joint_action ja ON ja.id = eja.joint_action_id WHERE eja.exercise_id = ANY(:ids)",
-        ids=list(ids),
-    )
-    for exercise_id, slug in action_rows:
-        profiles[exercise_id][1].add(slug)
-    return profiles
+    return dict(muscle_roles or []), set(actions)
+
+
+def _of_role(muscle_roles: list[list[str]] | None, role: MuscleRole) -> list[str]:
+    return [slug for slug, r in muscle_roles or [] if r == role.value]
 
 
 def _similarity(
@@ -434,57 +490,75 @@ def _similarity(
     return (overlap / whole if whole else 0.0), shared_muscles, shared_actions
 
 
-async def exercise_alternatives(
-    session: AsyncSession, slug: str, *, available_equipment: tuple[str, ...] | None, limit: int
-) -> AlternativeList:
-    """Exercises that train what ``slug`` trains, most similar first, each with its reasons."""
-    target = await get_exercise_row(session, slug)
-    assert target.id is not None  # noqa: S101 - a stored row has an id
-    candidates_query = (
-        select(Exercise)
-        .where(col(Exercise.id) != target.id)
+def _alternatives_statement(
+    slug: str, available_equipment: tuple[str, ...] | None
+) -> sa.Select[*tuple[Any, ...]]:
+    """The target with its profile, every candidate with its own, and the muscles' names."""
+    target = (
+        sa.select(col(Exercise.id), col(Exercise.slug), col(Exercise.name), col(Exercise.pattern))
+        .add_columns(*_PROFILE_COLUMNS)
+        .where(col(Exercise.slug) == slug)
+        .subquery("target")
+    )
+    candidates = (
+        sa.select(*_SUMMARY_COLUMNS, *_PROFILE_COLUMNS)
+        .where(col(Exercise.id) != target.c.id)
         # A substitute must work one of the target's prime movers; sharing only a helper
         # muscle or action (the biceps and elbow flexion of a pull-up) does not make a curl one.
+        # Spelled out: "target" is the lateral join's left side, which SQLAlchemy's automatic
+        # correlation does not see.
         .where(
-            col(Exercise.id).in_(
-                select(ExerciseMuscle.exercise_id).where(
-                    col(ExerciseMuscle.muscle_id).in_(
-                        select(ExerciseMuscle.muscle_id).where(
-                            col(ExerciseMuscle.exercise_id) == target.id,
-                            col(ExerciseMuscle.role) == MuscleRole.PRIMARY.value,
-                        )
-                    )
-                )
+            sa.text(
+                "exercise.id IN (SELECT linked.exercise_id FROM exercise_muscle linked "
+                "WHERE linked.muscle_id IN (SELECT prime.muscle_id FROM exercise_muscle prime "
+                "WHERE prime.exercise_id = target.id AND prime.role = 'primary'))"
             )
         )
     )
     if available_equipment is not None:
-        candidates_query = candidates_query.where(doable_with(available_equipment))
-    candidates = list((await session.exec(candidates_query)).all())
-    profiles = await _profiles(
-        session, [target.id, *(c.id for c in candidates if c.id is not None)]
-    )
-    names = await _muscle_names(session)
-    scored: list[tuple[float, Exercise, list[str], list[str], list[str]]] = []
-    for candidate in candidates:
-        assert candidate.id is not None  # noqa: S101
-        score, shared_muscles, shared_actions = _similarity(
-            profiles[target.id], profiles[candidate.id]
-        )
+        candidates = candidates.where(doable_with(available_equipment))
+    candidate = candidates.lateral("candidate")
+    muscle_names = sa.select(sa.func.json_object_agg(col(Muscle.slug), col(Muscle.name)))
+    return sa.select(
+        target.c.slug.label("target_slug"),
+        target.c.name.label("target_name"),
+        target.c.pattern.label("target_pattern"),
+        target.c.muscle_roles.label("target_muscle_roles"),
+        target.c.actions.label("target_actions"),
+        muscle_names.scalar_subquery().label("muscle_names"),
+        candidate,
+    ).select_from(target.outerjoin(candidate, sa.true()))
+
+
+async def exercise_alternatives(
+    session: AsyncSession, slug: str, *, available_equipment: tuple[str, ...] | None, limit: int
+) -> AlternativeList:
+    """Exercises that train what ``slug`` trains, most similar first, each with its reasons."""
+    rows = list(await run_statement(session, _alternatives_statement(slug, available_equipment)))
+    if not rows:
+        raise NotFoundError(f"No exercise has the slug '{slug}'.")
+    first = rows[0]
+    target = _profile(first.target_muscle_roles, first.target_actions)
+    names: dict[str, str] = first.muscle_names or {}
+    scored: list[tuple[float, Any, list[str], list[str], list[str]]] = []
+    for candidate in rows:
+        if candidate.id is None:  # the target has no candidate at all
+            continue
+        profile = _profile(candidate.muscle_roles, candidate.actions)
+        score, shared_muscles, shared_actions = _similarity(target, profile)
         reasons: list[str] = []
         primary = [
             m
             for m in shared_muscles
-            if profiles[target.id][0].get(m) == "primary"
-            and profiles[candidate.id][0].get(m) == "primary"
+            if target[0].get(m) == "primary" and profile[0].get(m) == "primary"
         ]
         if primary:
             reasons.append(
                 "Same prime movers: " + ", ".join(names.get(m, m) for m in primary) + "."
             )
-        if target.pattern and candidate.pattern == target.pattern:
+        if first.target_pattern and candidate.pattern == first.target_pattern:
             score = min(1.0, score + PATTERN_BONUS)
-            reasons.append(f"Same movement pattern ({target.pattern.replace('_', ' ')}).")
+            reasons.append(f"Same movement pattern ({first.target_pattern.replace('_', ' ')}).")
         if shared_actions:
             reasons.append(
                 f"Trains {len(shared_actions)} of the same joint actions: "
@@ -506,27 +580,25 @@ async def exercise_alternatives(
             item[1].slug,
         )
     )
-    top = scored[:limit]
-    summary_list = await summaries(session, [item[1] for item in top])
     return AlternativeList(
-        exercise=ExerciseRef(slug=target.slug, name=target.name),
+        exercise=ExerciseRef(slug=first.target_slug, name=first.target_name),
         items=[
             Alternative(
-                exercise=summary,
+                exercise=_summary(
+                    {
+                        **row._mapping,
+                        "primary_muscles": _of_role(row.muscle_roles, MuscleRole.PRIMARY),
+                        "secondary_muscles": _of_role(row.muscle_roles, MuscleRole.SECONDARY),
+                    }
+                ),
                 score=score,
                 reasons=reasons,
                 shared_muscles=muscles,
                 shared_joint_actions=actions,
             )
-            for summary, (score, _, reasons, muscles, actions) in zip(
-                summary_list, top, strict=True
-            )
+            for score, row, reasons, muscles, actions in scored[:limit]
         ],
     )
-
-
-async def _muscle_names(session: AsyncSession) -> dict[str, str]:
-    return dict((await session.exec(select(Muscle.slug, Muscle.name))).all())
 
 
 async def exercises_training_muscle(
@@ -586,13 +658,27 @@ async def list_equipment(session: AsyncSession) -> list[EquipmentPublic]:
     ]
 
 
+async def _read_known_slugs(session: AsyncSession) -> dict[str, frozenset[str]]:
+    result = await run_sql(
+        session,
+        "SELECT 'muscle', array_agg(slug) FROM muscle "
+        "UNION ALL SELECT 'joint_action', array_agg(slug) FROM joint_action "
+        "UNION ALL SELECT 'equipment', array_agg(slug) FROM equipment",
+    )
+    return {table: frozenset(slugs or ()) for table, slugs in result}
+
+
+# The slugs the list filters accept: a few hundred strings, checked from memory per revision.
+_known_slugs = RevisionCache(_read_known_slugs)
+
+
 async def require_known(
     session: AsyncSession, model: type[Any], values: Sequence[str], parameter: str
 ) -> None:
     """422 naming ``parameter`` and the allowed values when a slug filter names nothing."""
     if not values:
         return
-    known = set((await session.exec(select(model.slug))).all())
+    known = (await _known_slugs.get(session))[model.__tablename__]
     unknown = [v for v in values if v not in known]
     if unknown:
         allowed = ", ".join(sorted(known))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.session import run_sql
+from app.knowledge.schemas import SourceRef
 from app.knowledge.watcher import (
     CHANNEL,
     CONTENT_WRITTEN,
@@ -121,3 +123,51 @@ class RevisionCache(Generic[T]):
         value = await self._build(session)
         self._entries[database] = (stamp, value)
         return value
+
+
+# Fragments for embedding what a row links to in the row's own statement, so a catalog read
+# costs one round trip instead of one per kind of link (issue 10). Table, column and key
+# names passed to them are fixed names from the services, never input.
+
+
+def document_slugs(document: str, key: str) -> str:
+    """SQL for the ``text[]`` of slugs a document lists under ``key`` (empty when absent,
+    null or not a list, as ``document.get(key) or []`` reads it)."""
+    return (
+        f"ARRAY(SELECT jsonb_array_elements_text(CASE jsonb_typeof({document}->'{key}') "
+        f"WHEN 'array' THEN {document}->'{key}' END))"
+    )
+
+
+def names_by_slug(table: str, slugs: str, *, name: str = "name") -> sa.ColumnElement[Any]:
+    """A scalar subquery: ``{slug: name}`` of the ``table`` rows whose slug is in the SQL
+    array ``slugs``; null when there is none."""
+    return sa.literal_column(
+        # The alias keeps ``slugs`` free to name the enclosing row of the same table.
+        f"(SELECT json_object_agg(linked.slug, linked.{name}) FROM {table} AS linked "  # noqa: S608
+        f"WHERE linked.slug = ANY({slugs}))"
+    )
+
+
+def sources_by_slug(slugs: str) -> sa.ColumnElement[Any]:
+    """A scalar subquery: ``{slug: [title, author, url]}`` of the sources named in the SQL
+    array ``slugs``; null when there is none."""
+    return sa.literal_column(
+        "(SELECT json_object_agg(linked.slug, json_build_array(linked.title, "  # noqa: S608
+        "linked.document->'author', linked.document->'url')) FROM source AS linked "
+        f"WHERE linked.slug = ANY({slugs}))"
+    )
+
+
+def named(found: dict[str, Any] | None, slugs: Sequence[str] | None) -> list[tuple[str, Any]]:
+    """``(slug, what was found for it)`` in the order of ``slugs``, skipping unknown slugs."""
+    found = found or {}
+    return [(slug, found[slug]) for slug in slugs or () if slug in found]
+
+
+def source_refs_from(found: dict[str, Any] | None, slugs: Sequence[str] | None) -> list[SourceRef]:
+    """The references a ``sources_by_slug`` column names, in the order of ``slugs``."""
+    return [
+        SourceRef(slug=slug, title=title, author=author, url=url)
+        for slug, (title, author, url) in named(found, slugs)
+    ]

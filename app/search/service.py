@@ -15,7 +15,7 @@ The name/alias vocabulary is read once per content revision and kept in memory; 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -76,10 +76,27 @@ class _Vocabulary:
     spaced: list[str]
     owner: list[int]  # index into entries
     labels: list[str]
+    # Built once per revision rather than per query: with 100,000 exercises each of these
+    # took longer to build than the rest of a search.
+    exact: dict[str, list[int]]  # compact term -> its indexes in ``compact``
+    index_of: dict[tuple[str, int], int]  # (kind, id) -> index into entries
 
 
 def compact(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _union(select_of: Callable[[HitKind, str, str, str], str], kinds: Iterable[HitKind]) -> str:
+    """One statement over several kinds' tables: their selects joined by UNION ALL."""
+    return " UNION ALL ".join(select_of(kind, *_TABLES[kind]) for kind in kinds)
+
+
+def _vocabulary_select(kind: HitKind, table: str, name_column: str, aliases: str) -> str:
+    # Table and column names come from the fixed mapping above.
+    return (
+        f"(SELECT '{kind.value}' AS kind, id, slug, {name_column} AS name, "  # noqa: S608
+        f"{aliases} AS aliases, origin = 'curated' AS curated FROM {table} ORDER BY id)"
+    )
 
 
 async def _build_vocabulary(session: AsyncSession) -> _Vocabulary:
@@ -88,21 +105,22 @@ async def _build_vocabulary(session: AsyncSession) -> _Vocabulary:
     spaced_terms: list[str] = []
     owner: list[int] = []
     labels: list[str] = []
-    for kind, (table, name_column, aliases) in _TABLES.items():
-        # Table and column names come from the fixed mapping above.
-        result = await run_sql(
-            session,
-            f"SELECT id, slug, {name_column}, {aliases}, origin = 'curated' "  # noqa: S608
-            f"FROM {table} ORDER BY id",
-        )
-        for row_id, slug, name, alias_list, curated in result:
-            entries.append(Entry(kind, row_id, slug, name, bool(curated)))
-            for term in [name, *alias_list]:
-                compact_terms.append(compact(term))
-                spaced_terms.append(utils.default_process(term))
-                owner.append(len(entries) - 1)
-                labels.append(term)
-    return _Vocabulary(entries, compact_terms, spaced_terms, owner, labels)
+    # Every kind in one statement; each parenthesised select keeps its own order and
+    # UNION ALL keeps them in the order given.
+    result = await run_sql(session, _union(_vocabulary_select, _TABLES))
+    for kind, row_id, slug, name, alias_list, curated in result:
+        entries.append(Entry(HitKind(kind), row_id, slug, name, bool(curated)))
+        for term in [name, *alias_list]:
+            compact_terms.append(compact(term))
+            spaced_terms.append(utils.default_process(term))
+            owner.append(len(entries) - 1)
+            labels.append(term)
+    exact: dict[str, list[int]] = {}
+    for index, term in enumerate(compact_terms):
+        exact.setdefault(term, []).append(index)
+    # Keyed by the kind's plain string: hashing the enum member is far slower.
+    index_of = {(str(e.kind.value), e.id): i for i, e in enumerate(entries)}
+    return _Vocabulary(entries, compact_terms, spaced_terms, owner, labels, exact, index_of)
 
 
 _vocabulary = RevisionCache(_build_vocabulary)
@@ -126,9 +144,8 @@ def _fuzzy(
             best[entry_index] = (score, vocabulary.labels[index])
 
     # Exact after compaction: "pullup" = "pull-up" = "Pull Up"; "rdl" = alias "RDL".
-    for index, term in enumerate(vocabulary.compact):
-        if term == squeezed:
-            consider(index, 1.0)
+    for index in vocabulary.exact.get(squeezed, ()):
+        consider(index, 1.0)
     if len(squeezed) < MIN_FUZZY_LENGTH:
         return best
     limit = 60
@@ -146,26 +163,28 @@ def _fuzzy(
     return best
 
 
+def _full_text_select(kind: HitKind, table: str, _name: str, _aliases: str) -> str:
+    # websearch_to_tsquery never raises on user input; 'english' stems, 'simple' keeps
+    # abbreviations; rank normalisation 32 maps ranks into [0, 1).
+    return (
+        f"SELECT '{kind.value}' AS kind, id, ts_rank_cd(search_vector, q, 32) "  # noqa: S608
+        f"FROM {table}, query WHERE search_vector @@ q"
+    )
+
+
 async def _full_text(
     session: AsyncSession, query: str, kinds: set[HitKind]
-) -> dict[tuple[HitKind, int], float]:
-    """(kind, id) -> normalised full-text rank in [0, 1)."""
-    ranks: dict[tuple[HitKind, int], float] = {}
-    for kind in kinds:
-        table = _TABLES[kind][0]
-        result = await run_sql(
-            session,
-            # websearch_to_tsquery never raises on user input; 'english' stems, 'simple' keeps
-            # abbreviations; rank normalisation 32 maps ranks into [0, 1).
-            f"SELECT id, ts_rank_cd(search_vector, q, 32) FROM {table}, "  # noqa: S608
-            "(SELECT websearch_to_tsquery('english', :q) || websearch_to_tsquery('simple', :q) "
-            "AS q) AS query "
-            "WHERE search_vector @@ q",
-            q=query,
-        )
-        for row_id, rank in result:
-            ranks[(kind, row_id)] = float(rank)
-    return ranks
+) -> dict[tuple[str, int], float]:
+    """(kind's value, id) -> normalised full-text rank in [0, 1), every kind in one statement."""
+    if not kinds:
+        return {}
+    result = await run_sql(
+        session,
+        "WITH query AS (SELECT websearch_to_tsquery('english', :q) || "
+        "websearch_to_tsquery('simple', :q) AS q) " + _union(_full_text_select, sorted(kinds)),
+        q=query,
+    )
+    return {(kind, row_id): float(rank) for kind, row_id, rank in result}
 
 
 async def search(
@@ -176,10 +195,9 @@ async def search(
     vocabulary = await _vocabulary.get(session)
     fuzzy = _fuzzy(vocabulary, query, wanted)
     text_ranks = await _full_text(session, query, wanted)
-    index_of = {(e.kind, e.id): i for i, e in enumerate(vocabulary.entries)}
     scores: dict[int, tuple[float, str]] = dict(fuzzy)
     for key, rank in text_ranks.items():
-        index = index_of.get(key)
+        index = vocabulary.index_of.get(key)
         if index is None:
             continue
         # A full-text hit on the name scores high; a hit deep in a description, lower.

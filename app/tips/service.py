@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.arrays import contains_all
-from app.db.session import run_sql
+from app.db.session import run_statement
 from app.errors import NotFoundError
-from app.knowledge.schemas import ExerciseRef, MuscleRef
-from app.knowledge.sources import source_refs
+from app.knowledge.service import (
+    document_slugs,
+    named,
+    names_by_slug,
+    source_refs_from,
+    sources_by_slug,
+)
 from app.tips.models import AnatomyNote, Benefit, Routine, Strategy, Tip
 from app.tips.schemas import (
     AnatomyNotePublic,
@@ -24,27 +28,30 @@ from app.tips.schemas import (
 )
 
 
-async def _names(session: AsyncSession, table: str, slugs: Iterable[str]) -> dict[str, str]:
-    wanted = sorted(set(slugs))
-    if not wanted:
-        return {}
-    # ``table`` is one of two fixed names, never input.
-    sql = f"SELECT slug, name FROM {table} WHERE slug = ANY(:slugs)"  # noqa: S608
-    result = await run_sql(session, sql, slugs=wanted)
-    return {row[0]: row[1] for row in result}
+def _refs(names: dict[str, str] | None, slugs: list[str] | None) -> list[Any]:
+    return [{"slug": slug, "name": name} for slug, name in named(names, slugs)]
 
 
-async def _exercise_refs(session: AsyncSession, slugs: list[str]) -> list[ExerciseRef]:
-    names = await _names(session, "exercise", slugs)
-    return [ExerciseRef(slug=s, name=names[s]) for s in slugs if s in names]
+def _table(model: type[SQLModel]) -> sa.Table:
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
-async def _muscle_refs(session: AsyncSession, slugs: list[str]) -> list[MuscleRef]:
-    names = await _names(session, "muscle", slugs)
-    return [MuscleRef(slug=s, name=names[s]) for s in slugs if s in names]
+def _columns(table: sa.Table, *names: str) -> list[sa.ColumnElement[Any]]:
+    return [table.c[name] for name in names]
 
 
-async def _tip_public(session: AsyncSession, row: Tip) -> TipPublic:
+# Each read is one statement: the rows with the names and sources they link to embedded.
+_TIP = _table(Tip)
+_TIP_COLUMNS = (
+    *_columns(_TIP, "slug", "title", "category", "levels", "exercises", "muscles", "document"),
+    names_by_slug("exercise", "tip.exercises").label("exercise_names"),
+    names_by_slug("muscle", "tip.muscles").label("muscle_names"),
+    sources_by_slug(document_slugs("tip.document", "sources")).label("source_rows"),
+)
+
+
+def _tip_public(row: sa.Row[Any]) -> TipPublic:
     d: dict[str, Any] = row.document
     return TipPublic(
         slug=row.slug,
@@ -53,12 +60,12 @@ async def _tip_public(session: AsyncSession, row: Tip) -> TipPublic:
         body=d["body"],
         category=row.category,
         levels=row.levels,
-        exercises=await _exercise_refs(session, row.exercises),
-        muscles=await _muscle_refs(session, row.muscles),
+        exercises=_refs(row.exercise_names, row.exercises),
+        muscles=_refs(row.muscle_names, row.muscles),
         problems=d.get("problems", []),
         solutions=d.get("solutions", []),
         exceptions=d.get("exceptions", []),
-        sources=await source_refs(session, d.get("sources", [])),
+        sources=source_refs_from(row.source_rows, d.get("sources", [])),
     )
 
 
@@ -70,26 +77,39 @@ async def list_tips(
     category: str | None,
     level: str | None,
 ) -> list[TipPublic]:
-    statement = select(Tip).order_by(col(Tip.title))
+    statement = sa.select(*_TIP_COLUMNS).order_by(_TIP.c.title)
     if exercise is not None:
-        statement = statement.where(contains_all(Tip.exercises, [exercise]))
+        statement = statement.where(contains_all(_TIP.c.exercises, [exercise]))
     if muscle is not None:
-        statement = statement.where(contains_all(Tip.muscles, [muscle]))
+        statement = statement.where(contains_all(_TIP.c.muscles, [muscle]))
     if category is not None:
-        statement = statement.where(col(Tip.category) == category)
+        statement = statement.where(_TIP.c.category == category)
     if level is not None:
-        statement = statement.where(contains_all(Tip.levels, [level]))
-    return [await _tip_public(session, row) for row in (await session.exec(statement)).all()]
+        statement = statement.where(contains_all(_TIP.c.levels, [level]))
+    return [_tip_public(row) for row in await run_statement(session, statement)]
 
 
 async def get_tip(session: AsyncSession, slug: str) -> TipPublic:
-    row = (await session.exec(select(Tip).where(col(Tip.slug) == slug))).first()
+    statement = sa.select(*_TIP_COLUMNS).where(_TIP.c.slug == slug)
+    row = (await run_statement(session, statement)).first()
     if row is None:
         raise NotFoundError(f"No tip has the slug '{slug}'.")
-    return await _tip_public(session, row)
+    return _tip_public(row)
 
 
-async def _prose(session: AsyncSession, row: Benefit | AnatomyNote) -> dict[str, Any]:
+def _prose_statement(model: type[SQLModel], *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """Benefits or anatomy notes, by slug, with the muscles and sources they name."""
+    table = _table(model)
+    document = f"{table.name}.document"
+    return sa.select(
+        *_columns(table, "slug", "title", "document"),
+        names_by_slug("muscle", document_slugs(document, "muscles")).label("muscle_names"),
+        sources_by_slug(document_slugs(document, "sources")).label("source_rows"),
+        *extra,
+    ).order_by(table.c.slug)
+
+
+def _prose(row: sa.Row[Any]) -> dict[str, Any]:
     """The fields benefits and anatomy notes share: a titled text with points and links."""
     d: dict[str, Any] = row.document
     return {
@@ -98,28 +118,42 @@ async def _prose(session: AsyncSession, row: Benefit | AnatomyNote) -> dict[str,
         "summary": d["summary"],
         "body": d["body"],
         "points": d.get("points", []),
-        "muscles": await _muscle_refs(session, d.get("muscles", [])),
-        "sources": await source_refs(session, d.get("sources", [])),
+        "muscles": _refs(row.muscle_names, d.get("muscles", [])),
+        "sources": source_refs_from(row.source_rows, d.get("sources", [])),
     }
 
 
 async def list_benefits(session: AsyncSession) -> list[BenefitPublic]:
-    rows = (await session.exec(select(Benefit).order_by(col(Benefit.slug)))).all()
+    exercises = names_by_slug("exercise", document_slugs("benefit.document", "exercises"))
+    statement = _prose_statement(Benefit, exercises.label("exercise_names"))
     return [
         BenefitPublic(
-            **await _prose(session, r),
-            exercises=await _exercise_refs(session, r.document.get("exercises", [])),
+            **_prose(r), exercises=_refs(r.exercise_names, r.document.get("exercises", []))
         )
-        for r in rows
+        for r in await run_statement(session, statement)
     ]
 
 
 async def list_anatomy_notes(session: AsyncSession) -> list[AnatomyNotePublic]:
-    rows = (await session.exec(select(AnatomyNote).order_by(col(AnatomyNote.slug)))).all()
-    return [AnatomyNotePublic(**await _prose(session, r)) for r in rows]
+    statement = _prose_statement(AnatomyNote)
+    return [AnatomyNotePublic(**_prose(r)) for r in await run_statement(session, statement)]
 
 
-async def _strategy_public(session: AsyncSession, row: Strategy) -> StrategyPublic:
+_STRATEGY = _table(Strategy)
+_STRATEGY_COLUMNS = (
+    *_columns(_STRATEGY, "slug", "level", "title", "document"),
+    # One lookup for both exercise lists: the names are the same table's.
+    names_by_slug(
+        "exercise",
+        document_slugs("strategy.document", "recommended_exercises")
+        + " || "
+        + document_slugs("strategy.document", "anchor_exercises"),
+    ).label("exercise_names"),
+    sources_by_slug(document_slugs("strategy.document", "sources")).label("source_rows"),
+)
+
+
+def _strategy_public(row: sa.Row[Any]) -> StrategyPublic:
     d: dict[str, Any] = row.document
     return StrategyPublic(
         slug=row.slug,
@@ -128,37 +162,42 @@ async def _strategy_public(session: AsyncSession, row: Strategy) -> StrategyPubl
         summary=d["summary"],
         goals=d.get("goals", []),
         principles=d.get("principles", []),
-        recommended_exercises=await _exercise_refs(session, d.get("recommended_exercises", [])),
-        anchor_exercises=await _exercise_refs(session, d.get("anchor_exercises", [])),
+        recommended_exercises=_refs(row.exercise_names, d.get("recommended_exercises", [])),
+        anchor_exercises=_refs(row.exercise_names, d.get("anchor_exercises", [])),
         modifications=d.get("modifications", []),
         routines=d.get("routines", []),
-        sources=await source_refs(session, d.get("sources", [])),
+        sources=source_refs_from(row.source_rows, d.get("sources", [])),
     )
 
 
 LEVEL_ORDER = sa.case(
-    {"beginner": 0, "intermediate": 1, "advanced": 2}, value=col(Strategy.level), else_=9
+    {"beginner": 0, "intermediate": 1, "advanced": 2}, value=_STRATEGY.c.level, else_=9
 )
 
 
 async def list_strategies(session: AsyncSession) -> list[StrategyPublic]:
-    rows = (await session.exec(select(Strategy).order_by(LEVEL_ORDER))).all()
-    return [await _strategy_public(session, row) for row in rows]
+    statement = sa.select(*_STRATEGY_COLUMNS).order_by(LEVEL_ORDER)
+    return [_strategy_public(row) for row in await run_statement(session, statement)]
 
 
 async def get_strategy(session: AsyncSession, level: str) -> StrategyPublic:
-    row = (await session.exec(select(Strategy).where(col(Strategy.level) == level))).first()
+    statement = sa.select(*_STRATEGY_COLUMNS).where(_STRATEGY.c.level == level)
+    row = (await run_statement(session, statement)).first()
     if row is None:
         raise NotFoundError(f"No strategy for the level '{level}'.")
-    return await _strategy_public(session, row)
+    return _strategy_public(row)
 
 
 async def list_routines(session: AsyncSession, *, level: str | None) -> list[RoutinePublic]:
-    statement = select(Routine).order_by(col(Routine.name))
+    routine = _table(Routine)
+    statement = sa.select(
+        *_columns(routine, "slug", "name", "level", "document"),
+        sources_by_slug(document_slugs("routine.document", "sources")).label("source_rows"),
+    ).order_by(routine.c.name)
     if level is not None:
-        statement = statement.where(col(Routine.level) == level)
+        statement = statement.where(routine.c.level == level)
     result = []
-    for r in (await session.exec(statement)).all():
+    for r in await run_statement(session, statement):
         d: dict[str, Any] = r.document
         result.append(
             RoutinePublic(
@@ -173,7 +212,7 @@ async def list_routines(session: AsyncSession, *, level: str | None) -> list[Rou
                 days=d["days"],
                 progression=d.get("progression", []),
                 recommender_profile=d.get("recommender_profile"),
-                sources=await source_refs(session, d.get("sources", [])),
+                sources=source_refs_from(r.source_rows, d.get("sources", [])),
             )
         )
     return result
