@@ -29,5 +29,8 @@ class ApiKey(TimestampMixin, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
-    def active_at(self, moment: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > moment)
+
+def is_active(revoked_at: datetime | None, expires_at: datetime | None, moment: datetime) -> bool:
+    """Not revoked and not expired at ``moment``. Takes the columns, not an ``ApiKey``: the
+    per-request look-up reads them as a plain row."""
+    return revoked_at is None and (expires_at is None or expires_at > moment)

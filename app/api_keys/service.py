@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,6 +12,7 @@ from app.api_keys.models import ApiKey
 from app.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.auth import keys
 from app.auth.scopes import Scope
+from app.db.session import run_statement
 from app.errors import InvalidInputError, InvalidParam, NotFoundError
 from app.users.models import User
 
@@ -68,12 +70,17 @@ async def create_key(
     return ApiKeyCreated(**ApiKeyPublic.model_validate(row).model_dump(), key=secret)
 
 
+# Just the listed columns (never the key's hash), as rows validated straight into the
+# response model: no ORM objects for the identity map to track.
+_LISTED = (
+    sa.select(*(col(getattr(ApiKey, name)) for name in ApiKeyPublic.model_fields))
+    .where(col(ApiKey.user_id) == sa.bindparam("user_id"))
+    .order_by(col(ApiKey.id))
+)
+
+
 async def list_keys(session: AsyncSession, user_id: int) -> list[ApiKeyPublic]:
-    rows = (
-        await session.exec(
-            select(ApiKey).where(col(ApiKey.user_id) == user_id).order_by(col(ApiKey.id))
-        )
-    ).all()
+    rows = (await run_statement(session, _LISTED, user_id=user_id)).all()
     return [ApiKeyPublic.model_validate(row) for row in rows]
 
 
