@@ -11,7 +11,7 @@ from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.recommendations import service
 from app.recommendations.examples import OPENAPI_EXAMPLES
-from app.recommendations.schemas import NextSessionRequest
+from app.recommendations.schemas import NextSessionRequest, read_next_session
 from app.recommender import RecommendationResult
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["recommendations"])
@@ -53,6 +53,10 @@ async def recommend_next_session(request: Request, session: SessionDep) -> Recom
     unknown slug, an impossible value, a date after `today` or more than a year (or 5,000 sets)
     of history is a 422 naming the field.
     """
-    body = await parse_json_body(request, NextSessionRequest)
+    # The fast reading when it is provably the strict one; otherwise (and for every refusal)
+    # the strict reader, so errors read exactly as for any other body.
+    body = read_next_session(await request.body()) or await parse_json_body(
+        request, NextSessionRequest
+    )
     today = body.today or datetime.now(UTC).date()
     return await service.next_session(session, body, today)

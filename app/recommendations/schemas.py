@@ -7,10 +7,12 @@ validated here, strictly, because the engine trusts its input.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from app.recommender import (
     EARLIEST_DAY,
@@ -282,6 +284,15 @@ class ConfigOverrides(StrictModel):
     rep_ranges: RepRangeOverrides | None = None
 
 
+# The keys each model was given in its JSON object (duplicates collapsed), read per object by
+# one C call: a history holds up to 5,000 sets.
+_GIVEN = attrgetter("__pydantic_fields_set__")
+
+
+def _keys_given(models: Iterable[BaseModel]) -> int:
+    return sum(map(len, map(_GIVEN, models)))
+
+
 class NextSessionRequest(StrictModel):
     """A lifter's profile, equipment and recent training; the answer is what to do next."""
 
@@ -352,3 +363,59 @@ class NextSessionRequest(StrictModel):
                 for i, a in enumerate(self.config.modifications.anchors)
             ]
         return found
+
+    def keys_given(self) -> int:
+        """How many keys the JSON objects that became this request's models held, duplicates
+        counted once. The echoed `state` (frozen dataclasses, which keep no such record) is
+        left out, so for a body with a `state` this is less than the body's keys."""
+        equipment = self.equipment
+        plates = [*(equipment.plates or ()), *(equipment.belt_plates or ())]
+        config = self.config
+        sections = (
+            [v for name in ConfigOverrides.model_fields if (v := getattr(config, name)) is not None]
+            if config is not None
+            else []
+        )
+        return (
+            _keys_given((self, self.profile, equipment))
+            + _keys_given(p for p in plates if isinstance(p, PlateIn))
+            + _keys_given(self.history)
+            + sum(_keys_given(session.sets) for session in self.history)
+            + _keys_given(self.feedback)
+            + (_keys_given((self.plan, *self.plan.entries)) if self.plan is not None else 0)
+            + (_keys_given((config, *sections)) if config is not None else 0)
+        )
+
+
+# The whitespace JSON allows between tokens, which may stand between a key and its colon.
+_JSON_SPACE = b" \t\n\r"
+
+
+def _key_ends(raw: bytes) -> int:
+    """An upper bound on the number of keys in the JSON text ``raw``: the places where a quote
+    is followed by a colon once whitespace is dropped. Each key ends at one such place; text
+    inside string values can only add more. Two C passes, no regular expression."""
+    return raw.translate(None, _JSON_SPACE).count(b'":')
+
+
+def read_next_session(raw: bytes) -> NextSessionRequest | None:
+    """``raw`` validated straight from its bytes by pydantic's own JSON parser, or None when
+    that reading might not be the strict one (``app.bodies.strict_loads``), which then decides.
+
+    pydantic's parser is several times faster than the standard library's with the strict
+    reader's hooks, but keeps the last of duplicate keys and takes `NaN` for a number. So its
+    answer is taken only when the text cannot have held a duplicate key: the text has no
+    more places where a key can end than the models have keys (each key of the text ends at
+    one such place, and a duplicate key leaves the models one key short). `NaN` and the
+    infinities never pass: every number of the request is bounded, the echoed `state` aside,
+    and a body with a `state` goes to the strict reader (its keys are not counted). Anything
+    else the strict reader refuses (byte order marks, other encodings, lone surrogates) makes
+    pydantic's parser fail too, and a body that fails is read again strictly, so every
+    refusal is the one it always was."""
+    if b'"state"' in raw:
+        return None  # uncountable keys: the strict reader would be needed anyway
+    try:
+        body = NextSessionRequest.model_validate_json(raw)
+    except ValidationError:
+        return None
+    return body if _key_ends(raw) == body.keys_given() else None

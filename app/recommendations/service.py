@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -192,31 +193,55 @@ def catalog_facts(
     }
 
 
-async def _build_catalog(session: AsyncSession) -> dict[str, ExerciseFacts]:
-    return catalog_facts(await exercises_with_muscles(session))
-
-
-def _top_picks(catalog: dict[str, ExerciseFacts]) -> set[str]:
+def _top_picks(catalog: dict[str, ExerciseFacts]) -> frozenset[str]:
     """What the arbiter may add (ADD_SETS b, the balance fix): the top picks and every back
     pull, so a stalled pull finds another of its movement pattern."""
     pulls = (Pattern.HORIZONTAL_PULL, Pattern.VERTICAL_PULL)
-    return {
+    return frozenset(
         slug
         for slug, facts in catalog.items()
         if facts.top_rank is not None or (facts.side is Side.BACK and facts.pattern in pulls)
-    }
+    )
 
 
-# Catalog facts change only with the content; a request costs one revision lookup.
+class CatalogView(NamedTuple):
+    """The engine's catalog and what the arbiter may add from it, built together."""
+
+    facts: dict[str, ExerciseFacts]
+    additions: frozenset[str]
+
+
+async def _build_catalog(session: AsyncSession) -> CatalogView:
+    facts = catalog_facts(await exercises_with_muscles(session))
+    return CatalogView(facts, _top_picks(facts))
+
+
+# Catalog facts change only with the content; a request costs one revision lookup (from the
+# worker's memory while its revision watcher is connected), and a rebuild follows each change.
 _catalog = RevisionCache(_build_catalog)
 
 
-# SetIn's fields read in SetLog's order, by one C call per set: a history has up to 5,000.
+# A validated SetIn holds its fields in its __dict__ in declaration order, SetLog's order, so
+# each SetLog is made from the dict's values by C calls alone: a history has up to 5,000
+# sets, and reading 14 attributes (or SetLog._make's Python frame) costs several times that.
+if tuple(SetIn.model_fields) != SetLog._fields:
+    msg = "SetIn must declare SetLog's fields in SetLog's order"
+    raise TypeError(msg)
+_FIELD_VALUES = attrgetter("__dict__")
+_new_set_log = partial(tuple.__new__, SetLog)
+_ONLY_SET_IN = {SetIn}
+# By name, for anything but SetIn itself (a subclass may declare more fields).
 _SET_FIELDS = attrgetter(*SetLog._fields)
+_EXERCISE = attrgetter("exercise")
+_DATE = attrgetter("date")
 
 
-def _set_log(logged: SetIn) -> SetLog:
-    return SetLog._make(_SET_FIELDS(logged))
+def _set_logs(sets: list[SetIn]) -> tuple[SetLog, ...]:
+    values: Iterable[Iterable[Any]] = map(dict.values, map(_FIELD_VALUES, sets))
+    if set(map(type, sets)) != _ONLY_SET_IN:
+        values = map(_SET_FIELDS, sets)
+    logs: tuple[SetLog, ...] = tuple(map(_new_set_log, values))
+    return logs
 
 
 def _plates(plates: list[PlateIn | float] | None) -> tuple[PlateStock, ...] | None:
@@ -284,24 +309,40 @@ async def next_session(
 async def build_engine_request(
     session: AsyncSession, body: NextSessionRequest, today: date
 ) -> RecommendationRequest:
-    """The engine's input for ``body``: dates checked, slugs resolved to catalog facts."""
+    """The engine's input for ``body``: dates checked, slugs resolved to catalog facts.
+
+    One pass over the sets: each becomes the engine's SetLog while its exercise is noted;
+    where a slug sits is worked out only when one is unknown."""
     date_problems = body.check_dates(today)
     if date_problems:
         raise _invalid(
             date_problems, "value_error", "The history does not fit before today's date."
         )
-    mentions = body.slugs()
-    every = await _catalog.get(session)
-    unknown = [
-        (location, f"unknown exercise '{slug}'") for location, slug in mentions if slug not in every
-    ]
-    named = {slug for _, slug in mentions}
-    if unknown:
+    catalog = await _catalog.get(session)
+    every = catalog.facts
+    history: list[Session] = []
+    named: set[str] = set()
+    for logged in body.history:
+        sets = _set_logs(logged.sets)
+        named.update(map(_EXERCISE, sets))
+        history.append(Session(date=logged.date, sets=sets))
+    if body.plan is not None:
+        named.update(map(_EXERCISE, body.plan.entries))
+    if body.config and body.config.modifications and body.config.modifications.anchors:
+        named.update(body.config.modifications.anchors)
+    if not named <= every.keys():
+        unknown = [
+            (location, f"unknown exercise '{slug}'")
+            for location, slug in body.slugs()
+            if slug not in every
+        ]
         raise _invalid(
             unknown,
             "unknown_exercise",
             "Some exercises are not in the knowledge base; see /v1/exercises.",
         )
+    # Stable, as the engine expects: sessions of one day keep the order they were sent in.
+    history.sort(key=_DATE)
     return RecommendationRequest(
         profile=Profile(**body.profile.model_dump()),
         today=today,
@@ -316,11 +357,8 @@ async def build_engine_request(
             assist_step=body.equipment.assist_step,
         ),
         # What the lifter does, plus the top picks and pulls the arbiter may add (ADD_SETS b).
-        catalog=tuple(every[slug] for slug in sorted(named | _top_picks(every))),
-        history=tuple(
-            Session(date=s.date, sets=tuple(_set_log(x) for x in s.sets))
-            for s in sorted(body.history, key=lambda s: s.date)
-        ),
+        catalog=tuple(every[slug] for slug in sorted(named | catalog.additions)),
+        history=tuple(history),
         feedback=tuple(Feedback(**f.model_dump()) for f in body.feedback),
         plan=Plan(entries=tuple(PlanEntry(**e.model_dump()) for e in body.plan.entries))
         if body.plan
