@@ -223,3 +223,22 @@ async def test_an_oversized_echoed_state_is_refused(client: httpx.AsyncClient) -
     assert "state.exercises" in [error["name"] for error in response.json()["errors"]]
     body["state"] = {"exercises": [{"exercise": "x" * 121}]}
     assert (await client.post(URL, json=body)).status_code == 422
+
+
+@pytest.mark.parametrize("done_reps", [5, 8])
+async def test_an_unloaded_barbell_lift_is_answered(
+    client: httpx.AsyncClient, done_reps: int
+) -> None:
+    # A deadlift logged with no load (a technique session with an empty bar left out): the
+    # first loadable weight is an infinite step up in percent, and used to be a 500.
+    body = copy.deepcopy(BEGINNER)
+    body["history"] = [
+        {
+            "date": f"2026-03-0{day}",
+            "sets": [{"exercise": "deadlift", "reps": done_reps, "target_range": [5, 5]}],
+        }
+        for day in (1, 3, 5)
+    ]
+    recs = by_exercise(await post(client, body))
+    assert "deadlift" in recs
+    assert all(reason["message"] for reason in recs["deadlift"]["reasons"])

@@ -352,6 +352,14 @@ def lp_step_size(exposure: Exposure, facts: ExerciseFacts, ctx: RuleContext) -> 
     return step
 
 
+def _step_above(up: float, load: float, ctx: RuleContext, then: str) -> str:
+    """How far ``up`` is above ``load`` ("12.5 % heavier"), except from no load at all (a
+    lift logged unloaded), where a percentage would be infinite."""
+    if load > 0:
+        return f"{num((up - load) / load * 100)} % {then}"
+    return f"the first step up from {ctx.qty(load)}"
+
+
 def coarse_rep_bridge(
     exposure: Exposure,
     ctx: RuleContext,
@@ -382,15 +390,15 @@ def coarse_rep_bridge(
                 ),
                 Reason(
                     ReasonCode.COARSE_INCREMENT_REP_BRIDGE,
-                    f"{ctx.qty(up)} is {num((up - load) / load * 100)} % above "
-                    f"{ctx.qty(load)}; the extra reps built the strength to make that jump.",
+                    f"{ctx.qty(up)} is {_step_above(up, load, ctx, f'above {ctx.qty(load)}')}; "
+                    "the extra reps built the strength to make that jump.",
                     (text.LIFTOSAUR_LP,),
                 ),
             ),
         )
     next_reps = min(current + 1, top)
     jump = (
-        f"the next loadable weight, {ctx.qty(up)}, is {num((up - load) / load * 100)} % heavier"
+        f"the next loadable weight, {ctx.qty(up)}, is {_step_above(up, load, ctx, 'heavier')}"
         if up is not None
         else "no heavier load can be set up with this equipment"
     )
@@ -540,8 +548,8 @@ def double_progression(
             new_targets = tuple(min(r + 1, bridge_top) for r in reps)
             jump = (
                 f"the next loadable weight, {ctx.qty(inc.load)}, is "
-                f"{num((inc.load - load) / load * 100)} % heavier"
-                if inc.load is not None and load > 0
+                f"{_step_above(inc.load, load, ctx, 'heavier')}"
+                if inc.load is not None
                 else "no heavier load can be set up"
             )
             return decide(
