@@ -30,6 +30,7 @@ from app.auth import passwords as passwords_module
 from app.auth.dependencies import LogsReader, derived_secret
 from app.config import DEVELOPMENT_SECRET, SECRET_KEY_FILE
 from app.db import migrations
+from app.db.deadline import request_bound_s
 from app.main import create_app
 from tests.conftest import DatabaseFactory, asgi_client, asyncpg_dsn, make_settings
 
@@ -506,6 +507,36 @@ async def test_30_concurrent_sign_ins_all_succeed(committed_client: httpx.AsyncC
         )
     )
     assert [r.status_code for r in responses] == [200] * 30, [r.text for r in responses]
+
+
+async def test_a_sign_in_queued_for_hashing_longer_than_the_deadline_succeeds(
+    committed: str,
+) -> None:
+    """The wait for a hashing turn is not database time (app.db.deadline.not_counted).
+
+    The one hashing slot is held until the queued sign-in has waited past the request's whole
+    database budget: it must still sign in, not be answered 503. A slower machine only makes
+    the wait longer, which is what the test is about."""
+    settings = make_settings(committed, password_hashing_concurrency=1, db_statement_timeout_ms=200)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application), asgi_client(application) as http:
+        await register(http)
+        turns = application.state.passwords._turns
+        await turns.acquire()
+        try:
+            sign_in = asyncio.create_task(
+                http.post(
+                    "/v1/auth/token", json={"email": "lifter@example.com", "password": PASSWORD}
+                )
+            )
+            while turns.statistics().tasks_waiting == 0:
+                assert not sign_in.done(), sign_in.result().text
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(request_bound_s(settings) + 0.5)
+        finally:
+            turns.release()
+        response = await sign_in
+    assert response.status_code == 200, response.text
 
 
 async def test_hashing_runs_in_threads_a_bounded_number_at_once(

@@ -17,6 +17,8 @@ import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from app.db.deadline import not_counted
+
 _hasher = PasswordHasher()
 
 
@@ -71,8 +73,13 @@ class Passwords:
         without holding a database connection: queueing after the read held one connection
         per waiting sign-in and ran the pool dry (503s) under 30 concurrent sign-ins.
         """
-        async with self._turns:
+        # The wait is not database time: it must not use up the request's deadline.
+        with not_counted():
+            await self._turns.acquire()
+        try:
             yield Hashing()
+        finally:
+            self._turns.release()
 
     async def hash(self, password: str) -> str:
         async with self.turn() as hashing:

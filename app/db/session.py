@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.deadline import request_deadline
+from app.db.deadline import request_deadline, runs_under
 from app.errors import AppError, CommitOutcomeUnknownError, DatabaseFault, database_fault, sqlstate
 
 
@@ -41,6 +41,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         committing = False
         try:
             async with limit:
+                runs_under(request, limit)
                 try:
                     yield session
                 except BaseException as exc:
