@@ -419,6 +419,17 @@ async def test_search_kinds_and_limits(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/v1/search", params={"q": "x" * 101}), 422)
 
 
+@pytest.mark.parametrize("query", ["row", "back", "press", "deadlfit", "lats"])
+async def test_a_shorter_search_is_the_head_of_a_longer_one(
+    client: httpx.AsyncClient, query: str
+) -> None:
+    # Only the top hits are built (heapq.nsmallest): the order must be the full ranking's.
+    longer = (await get_json(client, "/v1/search", q=query, limit=50))["items"]
+    for limit in (1, 3, 10):
+        shorter = (await get_json(client, "/v1/search", q=query, limit=limit))["items"]
+        assert shorter == longer[:limit], (query, limit)
+
+
 # --------------------------------------------------------------------------- conditional requests
 
 

@@ -14,6 +14,7 @@ The name/alias vocabulary is read once per content revision and kept in memory; 
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -196,6 +197,8 @@ async def search(
     fuzzy = _fuzzy(vocabulary, query, wanted)
     text_ranks = await _full_text(session, query, wanted)
     scores: dict[int, tuple[float, str]] = dict(fuzzy)
+    # A common word matches thousands of rows of a large catalog: hits are built for the
+    # top `limit` only, not for every match.
     for key, rank in text_ranks.items():
         index = vocabulary.index_of.get(key)
         if index is None:
@@ -207,21 +210,33 @@ async def search(
             scores[index] = (text_score, previous[1] if previous else "text")
         elif previous is not None:
             scores[index] = (min(1.0, previous[0] + 0.02), previous[1])
-    hits = [
+    entries = vocabulary.entries
+    ranked: list[tuple[float, int, str]] = []
+    for i, (score, matched) in scores.items():
+        total = score + CURATED_BONUS if entries[i].curated else score
+        ranked.append((round(min(1.0, total), 4), i, matched))
+    # The same order as sorting every hit and keeping the first `limit` (nsmallest is stable).
+    top = heapq.nsmallest(
+        limit,
+        ranked,
+        key=lambda r: (
+            -r[0],
+            entries[r[1]].kind != HitKind.EXERCISE,
+            entries[r[1]].name,
+            entries[r[1]].slug,
+        ),
+    )
+    return [
         Hit(
-            kind=vocabulary.entries[i].kind,
-            id=vocabulary.entries[i].id,
-            slug=vocabulary.entries[i].slug,
-            name=vocabulary.entries[i].name,
-            score=round(
-                min(1.0, score + (CURATED_BONUS if vocabulary.entries[i].curated else 0.0)), 4
-            ),
+            kind=entries[i].kind,
+            id=entries[i].id,
+            slug=entries[i].slug,
+            name=entries[i].name,
+            score=score,
             matched=matched,
         )
-        for i, (score, matched) in scores.items()
+        for score, i, matched in top
     ]
-    hits.sort(key=lambda h: (-h.score, h.kind != HitKind.EXERCISE, h.name, h.slug))
-    return hits[:limit]
 
 
 async def exercise_relevance(
