@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
-from app.knowledge.http import make_etag
+from app.knowledge.http import etag_for
 from app.knowledge.representations import Representation, RepresentationCache
 from app.main import create_app
 from tests.conftest import DatabaseFactory, asgi_client, fetch, loaded_database, make_settings
@@ -191,8 +191,8 @@ async def test_only_stored_catalog_answers_are_sent_before_routing(
     application, cached, _ = apps
     revision = await _known(application)
     # A tag made the way catalog tags are, for a path that is not the catalog's.
-    crafted = make_etag(
-        revision, Request({"type": "http", "path": "/v1/me", "query_string": b"", "headers": []})
+    crafted = etag_for(
+        revision, {"type": "http", "path": "/v1/me", "query_string": b"", "headers": []}
     )
     refused = await cached.get("/v1/me", headers={"If-None-Match": crafted})
     assert refused.status_code == 401
@@ -224,4 +224,4 @@ def test_tags_read_from_the_scope_are_the_tags_clients_hold(path: str, query: by
     }
     url = Request(scope).url
     digest = hashlib.sha256(f"7|{url.path}?{url.query}".encode()).hexdigest()
-    assert make_etag(7, Request(scope)) == f'"r7-{digest[:20]}"'
+    assert etag_for(7, scope) == f'"r7-{digest[:20]}"'

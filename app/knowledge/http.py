@@ -35,10 +35,6 @@ class NotModifiedError(Exception):
         self.etag = etag
 
 
-def make_etag(revision: int, request: Request) -> str:
-    return etag_for(revision, request.scope)
-
-
 def etag_for(revision: int, scope: Scope) -> str:
     """The tag of the representation ``scope`` asks for at ``revision``.
 
@@ -64,7 +60,7 @@ async def conditional_get(request: Request, response: Response, session: Session
     """Tag the response, or stop with 304 when ``If-None-Match`` already names the tag, or
     with the stored bytes when this worker has answered the same request at this revision."""
     revision = await known_revision(session)
-    etag = make_etag(revision.number, request)
+    etag = etag_for(revision.number, request.scope)
     if matches_etag(request.headers.get("if-none-match"), etag):
         raise NotModifiedError(etag)
     cache: RepresentationCache | None = getattr(request.app.state, "representations", None)
