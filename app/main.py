@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
+from fastapi_offline import FastAPIOffline
 
 from app import __version__, api, health
 from app.auth.passwords import Passwords
@@ -24,6 +25,7 @@ from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
 from app.errors import Problem, problem_responses, register_error_handlers
 from app.hardening import (
+    DOCS_ASSETS_PATH,
     BodySizeLimitMiddleware,
     ProblemCORSMiddleware,
     RequestBodyTimeout,
@@ -149,7 +151,11 @@ async def _clean_rate_limits(limiter: Limiter, every_s: float) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the ASGI application; the lifespan owns the database engine."""
     settings = settings or get_settings()
-    app = FastAPI(
+    # FastAPIOffline is FastAPI with /docs and /redoc pointed at Swagger UI and ReDoc files
+    # shipped in its wheel (served under DOCS_ASSETS_PATH): the docs render offline and behind
+    # proxies that block public CDNs, and the page's CSP can stay 'self'-only.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_PATH,
         title="Spotter API",
         version=__version__,
         description=DESCRIPTION,

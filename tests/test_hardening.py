@@ -203,8 +203,20 @@ async def test_docs_keep_working_under_the_headers(client: httpx.AsyncClient) ->
     response = await client.get("/docs")
     assert response.status_code == 200
     assert_security_headers(response)
-    # Swagger UI loads its assets from a CDN: only the anti-framing directive applies.
-    assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+    # Swagger UI and ReDoc come from the service: their pages may load from nowhere else.
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "http" not in policy  # no CDN is named
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        assert f"/docs/assets/{asset}" in response.text + (await client.get("/redoc")).text
+    served = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert served.status_code == 200
+    assert served.headers["cache-control"] == "public, max-age=86400"
+    revalidated = await client.get(
+        "/docs/assets/swagger-ui-bundle.js", headers={"If-None-Match": served.headers["etag"]}
+    )
+    assert revalidated.status_code == 304
     api = await client.get("/v1")
     assert api.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
 
