@@ -311,12 +311,21 @@ def _needs_credentials(dependant: Dependant) -> bool:
     return False
 
 
-def _document_optional_credentials(app: FastAPI, schema: dict[str, Any]) -> None:
-    """Mark credentials optional (`{}` in `security`) where only the rate limiter reads them.
+# Public operations declare no security (generated clients then build them without
+# credentials, and Swagger UI draws no padlock); what a credential changes there is the quota.
+QUOTA_NOTE = (
+    "\n\nNo credentials needed. Anonymous calls share the caller's address quota; with an "
+    "API key (`X-API-Key`) or a bearer token the caller gets its own, larger one "
+    "(see `RateLimit-Policy`)."
+)
 
-    The /v1 quota depends on who calls, so every operation declares both schemes; on public
-    operations a credential only changes the quota, and the document must say so, or clients
-    and contract tests would take the operation for an authenticated one.
+
+def _document_public_operations(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Drop `security` from operations where only the rate limiter reads the credentials.
+
+    The limiter depends on both schemes, so FastAPI declares them on every /v1 operation. On
+    a public operation a credential only changes the quota: it is described in words, and the
+    401 a bad credential still earns (it is refused, never treated as none) is documented.
     """
     paths = schema.get("paths", {})
     for context in iter_route_contexts(app.routes):
@@ -326,9 +335,8 @@ def _document_optional_credentials(app: FastAPI, schema: dict[str, Any]) -> None
             continue
         for method in context.methods or ():
             operation = paths.get(context.path_format, {}).get(method.lower())
-            if operation and operation.get("security") and {} not in operation["security"]:
-                operation["security"].append({})
-                # Optional is not ignored: a bad token or key is refused, never treated as none.
+            if operation and operation.pop("security", None):
+                operation["description"] = operation.get("description", "") + QUOTA_NOTE
                 operation["responses"].setdefault("401", dict(REFUSED_OPTIONAL_CREDENTIALS))
 
 
@@ -382,7 +390,7 @@ def _register_problem_schema(app: FastAPI) -> None:
                 components[model.__name__] = body
             _document_validation_problems(schema)
             _document_abuse_limits(schema)
-            _document_optional_credentials(app, schema)
+            _document_public_operations(app, schema)
             _document_required_if_match(schema)
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)

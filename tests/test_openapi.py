@@ -83,3 +83,36 @@ async def test_list_and_detail_responses_carry_examples(openapi: dict[str, Any])
 async def test_schema_names_read_well_in_generated_clients(openapi: dict[str, Any]) -> None:
     names = list(openapi["components"]["schemas"])
     assert not [n for n in names if "__" in n or n.endswith(("-Input", "-Output"))]
+
+
+PUBLIC = {
+    ("GET", "/v1/exercises"),
+    ("GET", "/v1/search"),
+    ("POST", "/v1/recommendations/next-session"),
+    ("POST", "/v1/auth/register"),
+    ("POST", "/v1/auth/token"),
+}
+
+
+async def test_security_is_declared_only_where_credentials_matter(
+    openapi: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    schemes = set(openapi["components"]["securitySchemes"])
+    for method, path, operation in operations(openapi):
+        where = f"{method} {path}"
+        security = operation.get("security")
+        if path.startswith(("/v1/me", "/v1/admin")):
+            # Required: no empty alternative that would make them optional.
+            assert security, where
+            assert {} not in security, where
+            assert {name for option in security for name in option} == schemes, where
+        elif not path.startswith("/v1/auth/logout"):
+            assert security is None, f"{where} declares credentials it does not need"
+    for method, path in PUBLIC:
+        operation = openapi["paths"][path][method.lower()]
+        # What a key changes there, in words, and the 401 a bad one still earns.
+        assert "larger" in operation["description"], path
+        assert "401" in operation["responses"], path
+    # Still refused, not ignored: a bad key on a public operation is a 401.
+    refused = await client.get("/v1/exercises", headers={"X-API-Key": "spk_not-a-key"})
+    assert refused.status_code == 401
