@@ -43,6 +43,12 @@ from app.knowledge.representations import (
 )
 from app.knowledge.watcher import RevisionWatcher
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
+from app.openapi_headers import (
+    RATE_LIMIT_HEADERS,
+    RETRY_AFTER_HEADER,
+    document_response_headers,
+    header_refs,
+)
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
 from app.ratelimit.service import Limiter, RateLimiter, build_limiter_engine
@@ -263,19 +269,8 @@ def _document_abuse_limits(schema: dict[str, Any]) -> None:
         "the connection is closed."
     )
     rate_limit_headers = {
-        "Retry-After": {
-            "description": "Seconds to wait before retrying.",
-            "schema": {"type": "integer", "minimum": 1},
-        },
-        "RateLimit-Policy": {
-            "description": 'The quotas applied, e.g. `"user";q=300;w=60` '
-            "(draft-ietf-httpapi-ratelimit-headers).",
-            "schema": {"type": "string", "maxLength": 512},
-        },
-        "RateLimit": {
-            "description": 'What is left of each quota, e.g. `"user";r=0;t=12`.',
-            "schema": {"type": "string", "maxLength": 512},
-        },
+        "Retry-After": RETRY_AFTER_HEADER,
+        **header_refs(RATE_LIMIT_HEADERS),
     }
     for path, path_item in schema.get("paths", {}).items():
         if not path.startswith("/v1"):
@@ -392,6 +387,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             _document_abuse_limits(schema)
             _document_public_operations(app, schema)
             _document_required_if_match(schema)
+            document_response_headers(schema)
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
             app.openapi_schema = schema

@@ -116,3 +116,81 @@ async def test_security_is_declared_only_where_credentials_matter(
     # Still refused, not ignored: a bad key on a public operation is a 401.
     refused = await client.get("/v1/exercises", headers={"X-API-Key": "spk_not-a-key"})
     assert refused.status_code == 401
+
+
+MANAGED_HEADERS = {"etag", "cache-control", "link", "ratelimit", "ratelimit-policy"}
+
+
+def documented_headers(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
+    names = set()
+    for name, header in response.get("headers", {}).items():
+        ref = header.get("$ref")
+        if ref:
+            assert ref.rsplit("/", 1)[-1] in document["components"]["headers"], ref
+        names.add(name.lower())
+    return names
+
+
+async def test_conditional_reads_document_the_headers_they_send(
+    openapi: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    """Every catalog GET, called for real: the managed headers it sends on 200 and 304 are
+    exactly the documented ones (Link only while a next page exists)."""
+    checked = 0
+    for method, path, operation in operations(openapi):
+        responses = operation["responses"]
+        if method != "GET" or "304" not in responses:
+            continue
+        assert any(
+            p["name"] == "If-None-Match" and p["in"] == "header" for p in operation["parameters"]
+        ), path
+        url = path.replace("{level}", "beginner")
+        if path.endswith("/alternatives"):
+            url = path.replace("{slug}", "deadlift")
+        elif "{slug}" in path:
+            # The first item its own listing names (the listing is checked on its own).
+            listing = (await client.get(path.rsplit("/", 1)[0])).json()
+            items = listing["items"] if isinstance(listing, dict) else listing
+            url = url.replace("{slug}", items[0]["slug"])
+        if path == "/v1/search":
+            url += "?q=row&limit=1"
+        fresh = await client.get(
+            url, params={"limit": 1} if "next_cursor" in str(responses) else None
+        )
+        assert fresh.status_code == 200, (url, fresh.text)
+        sent = {name for name in fresh.headers if name in MANAGED_HEADERS}
+        expected = documented_headers(openapi, responses["200"])
+        if "link" not in sent:
+            expected.discard("link")
+        assert sent == expected, url
+        revalidated = await client.get(
+            str(fresh.url), headers={"If-None-Match": fresh.headers["etag"]}
+        )
+        assert revalidated.status_code == 304, url
+        sent = {name for name in revalidated.headers if name in MANAGED_HEADERS}
+        assert sent == documented_headers(openapi, responses["304"]), url
+        checked += 1
+    assert checked >= 15
+
+
+async def test_other_operations_document_no_store_and_quota_headers(
+    openapi: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    for _method, path, operation in operations(openapi):
+        if not path.startswith("/v1") or "304" in operation["responses"]:
+            continue
+        for status, response in operation["responses"].items():
+            if status.startswith("2"):
+                names = documented_headers(openapi, response)
+                assert {"cache-control", "ratelimit", "ratelimit-policy"} <= names, (path, status)
+                assert "content" not in response or status != "204", path
+    # Live: a registration's 201 is not cacheable and carries the quota fields.
+    registered = await client.post(
+        "/v1/auth/register",
+        json={"email": "headers@example.com", "password": "correct horse battery staple 42"},
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.headers["cache-control"] == "no-store"
+    assert {"ratelimit", "ratelimit-policy"} <= set(registered.headers)
+    sessions = openapi["paths"]["/v1/me/sessions"]["get"]["responses"]["200"]
+    assert "link" in documented_headers(openapi, sessions)

@@ -105,7 +105,9 @@ def not_modified_response(etag: str) -> StarletteResponse:
 
 NOT_MODIFIED_RESPONSE: dict[int | str, dict[str, Any]] = {
     304: {
-        "description": "Not modified: the `ETag` sent in `If-None-Match` is still current.",
-        "headers": {"ETag": {"description": "The current tag.", "schema": {"type": "string"}}},
+        # No body; its headers (ETag, Cache-Control, RateLimit) are added with the 200's
+        # (app/openapi_headers.py).
+        "description": "Not modified: the `ETag` sent in `If-None-Match` is still current; "
+        "keep using the copy it names.",
     }
 }

@@ -143,17 +143,8 @@ async def create_training_session(
     "/me/sessions",
     summary="List my training sessions",
     response_model=TrainingSessionPage,
-    responses={
-        200: {
-            "headers": {
-                "Link": {
-                    "description": 'The next page, as `<url>; rel="next"` (RFC 8288).',
-                    "schema": {"type": "string"},
-                }
-            }
-        },
-        **problem_responses(401, 403, 422, 429, 503),
-    },
+    # Its Link header is documented with every page's (app/openapi_headers.py).
+    responses=problem_responses(401, 403, 422, 429, 503),
 )
 async def list_training_sessions(
     principal: LogsReader,

@@ -1,0 +1,133 @@
+"""Response headers and conditional-request parameters in the OpenAPI document.
+
+The headers below are set by middleware and shared dependencies (the limiter, the catalog's
+conditional GET, cursor pagination), not by each route, so no route declares them. They are
+written into the document once the schema is built, from what an operation provably does:
+
+* every /v1 operation passes the limiter, so its success responses (and 304s) carry
+  ``RateLimit`` and ``RateLimit-Policy``;
+* an operation that documents 304 is a catalog read: it reads ``If-None-Match`` and tags
+  its 200 and 304 with ``ETag`` and ``Cache-Control``;
+* every other /v1 operation answers ``Cache-Control: no-store``;
+* an operation whose 200 body is a page (a ``next_cursor`` property) sends ``Link``.
+
+Each header is described once under ``components/headers`` and referenced, so the document
+does not repeat the same text on hundreds of responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.knowledge.http import CACHE_CONTROL
+
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Policy": {
+        "description": 'The quotas applied to this caller, e.g. `"user";q=300;w=60`: '
+        "`q` requests per `w` seconds (draft-ietf-httpapi-ratelimit-headers).",
+        "schema": {"type": "string", "maxLength": 512},
+    },
+    "RateLimit": {
+        "description": 'What is left of each quota, e.g. `"user";r=299;t=12`: `r` requests '
+        "remain for the next `t` seconds.",
+        "schema": {"type": "string", "maxLength": 512},
+    },
+}
+
+RETRY_AFTER_HEADER: dict[str, Any] = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+CONDITIONAL_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "This representation's tag; send it back as `If-None-Match` to "
+        "revalidate (a 304 when nothing changed). Every tag changes when any knowledge-base "
+        "content does.",
+        "schema": {"type": "string", "examples": ['"r12-3f2a9c0d1e4b5a6f7081"']},
+    },
+    "Cache-Control": {
+        "description": f"`{CACHE_CONTROL}`: any cache may keep the answer for a minute, then "
+        "must revalidate it with the `ETag`. `no-store` instead when the request carried "
+        "credentials (the answer may then be personal, e.g. its quota).",
+        "schema": {"type": "string", "examples": [CACHE_CONTROL]},
+    },
+}
+
+# Everything else under /v1 may be personal or one-off: never cached.
+NO_STORE_NAME = "NoStore"
+NO_STORE: dict[str, Any] = {
+    "description": "`no-store`: the answer may be personal or is about one request; no cache "
+    "may keep it.",
+    "schema": {"type": "string", "examples": ["no-store"]},
+}
+
+LINK_HEADER: dict[str, dict[str, Any]] = {
+    "Link": {
+        "description": 'The next page as `<url>; rel="next"` (RFC 8288); absent on the last '
+        "page. The same cursor is in the body's `next_cursor`.",
+        "schema": {"type": "string"},
+    }
+}
+
+IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of a copy the client holds (or several, comma-separated, or "
+    "`*`). When one of them is current the answer is a 304 with no body.",
+    # No length bound of its own: an unknown tag is simply not current (200), and the
+    # server's header cap (431) bounds it like every header.
+    "schema": {"type": "string"},
+    "example": '"r12-3f2a9c0d1e4b5a6f7081"',
+}
+
+ALL_HEADERS = {**RATE_LIMIT_HEADERS, **CONDITIONAL_HEADERS, **LINK_HEADER}
+
+
+def header_refs(names: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """References to the shared descriptions of ``names``."""
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def document_response_headers(schema: dict[str, Any]) -> None:
+    """Add the middleware-set headers and ``If-None-Match`` to the operations that use them."""
+    schema.setdefault("components", {})["headers"] = {**ALL_HEADERS, NO_STORE_NAME: NO_STORE}
+    schemas = schema["components"].get("schemas", {})
+    for path, path_item in schema.get("paths", {}).items():
+        if not path.startswith("/v1"):
+            continue
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                _document_operation(operation, schemas)
+
+
+def _document_operation(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    responses: dict[str, dict[str, Any]] = operation["responses"]
+    conditional = "304" in responses
+    if conditional:
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == IF_NONE_MATCH["name"] for p in parameters):
+            parameters.append(dict(IF_NONE_MATCH))
+    for status, response in responses.items():
+        if not (status.startswith("2") or status == "304"):
+            continue
+        headers = response.setdefault("headers", {})
+        added: dict[str, Any] = dict(RATE_LIMIT_HEADERS)
+        if conditional:
+            added.update(CONDITIONAL_HEADERS)
+        if status == "200" and _is_page(response, schemas):
+            added.update(LINK_HEADER)
+        refs = header_refs(added)
+        if not conditional:
+            refs["Cache-Control"] = {"$ref": f"#/components/headers/{NO_STORE_NAME}"}
+        for name, ref in refs.items():
+            # A route's own, more specific description of a header wins.
+            headers.setdefault(name, ref)
+
+
+def _is_page(response: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    body = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = body.get("$ref", "")
+    model = schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else body
+    return "next_cursor" in model.get("properties", {})
