@@ -375,6 +375,19 @@ async def test_benefits_strategies_routines_notes(client: httpx.AsyncClient) -> 
     beginner = await get_json(client, "/v1/routines", level="beginner")
     assert beginner
     assert all(r["level"] == "beginner" for r in beginner)
+    # Days are structured: every entry names a catalog slug or a plain name, with sets and a
+    # rep range a client can render without parsing text.
+    five_by_five = next(r for r in routines if r["slug"] == "stronglifts-5x5")
+    squat = five_by_five["days"][0]["entries"][0]
+    assert squat == {
+        "exercise": "back-squat",
+        "name": None,
+        "sets": 5,
+        "reps": {"low": 5, "high": 5},
+        "last_set_amrap": False,
+        "alternatives": [],
+        "note": None,
+    }
     notes = await get_json(client, "/v1/anatomy-notes")
     assert notes
     assert all(n["sources"] for n in notes)

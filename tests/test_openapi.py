@@ -194,3 +194,11 @@ async def test_other_operations_document_no_store_and_quota_headers(
     assert {"ratelimit", "ratelimit-policy"} <= set(registered.headers)
     sessions = openapi["paths"]["/v1/me/sessions"]["get"]["responses"]["200"]
     assert "link" in documented_headers(openapi, sessions)
+
+
+async def test_routine_days_are_structured(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    days = schemas["RoutinePublic"]["properties"]["days"]
+    assert days["items"] == {"$ref": "#/components/schemas/RoutineDay"}
+    entry = schemas["RoutineDay"]["properties"]["entries"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert {"exercise", "sets", "reps"} <= set(schemas[entry]["properties"])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 # The content files' own models: the administrators' API takes tips in that format, and one
 # model per name keeps the OpenAPI schema names unambiguous.
-from app.content.schema import Point, TipException
+from app.content.schema import Point, RoutineDay, TipException
 from app.knowledge.schemas import ExerciseRef, MuscleRef, PublicModel, SourceRef
 
 
@@ -85,7 +83,7 @@ class RoutinePublic(PublicModel):
     summary: str
     days_per_week: int
     schedule: str
-    days: list[dict[str, Any]] = Field(
+    days: list[RoutineDay] = Field(
         description="Training days in rotation order, with their exercises, sets and reps."
     )
     progression: list[str]
