@@ -15,6 +15,7 @@ from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
 from app.sources.router import router as sources_router
 from app.tips.router import router as tips_router
+from app.training.router import recommendations_router as my_recommendations_router
 from app.training.router import router as training_router
 from app.users.router import router as users_router
 
@@ -46,6 +47,7 @@ for domain_router in (
     users_router,
     api_keys_router,
     training_router,
+    my_recommendations_router,
     kb_admin_router,
 ):
     router.include_router(domain_router)

@@ -12,7 +12,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    AnyHttpUrl,
+    EmailStr,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A published value: the test environment's default, and never served beyond loopback.
@@ -128,6 +136,11 @@ class Settings(BaseSettings):
     # process configures. Off by default: even unconfigured, its per-request check of the
     # global providers cost a fifth of a stored catalog answer.
     opentelemetry: bool = False
+    # Where clients reach this deployment (https://api.example.com): the OpenAPI document's
+    # first server. Unset, the document names only "/", the host that served it.
+    public_url: AnyHttpUrl | None = None
+    # Who integrators write to; the OpenAPI document's `info.contact`.
+    contact_email: EmailStr = "api@spotter.example"
 
     # Connections, proxies and sign-in limits (issue 9, points 5, 10 and 13).
     # uvicorn buffers request headers without limit and has no header read timeout; the

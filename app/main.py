@@ -71,10 +71,35 @@ TAGS = [
     {"name": "search", "description": "One search box over the whole knowledge base."},
     {"name": "recommendations", "description": "What to do next session, and why."},
     {"name": "accounts", "description": "Registration, sign-in and tokens."},
-    {"name": "api keys", "description": "Keys that third-party apps use to act for a lifter."},
+    {"name": "api-keys", "description": "Keys that third-party apps use to act for a lifter."},
+    {
+        "name": "training-logs",
+        "description": "A lifter's training profile and logged sessions: the history the "
+        "recommender reads. Changes need `If-Match`; creates accept `Idempotency-Key`.",
+    },
+    {
+        "name": "administration",
+        "description": "Editing the knowledge base (administrators only); every change bumps "
+        "the content revision, so cached catalog answers revalidate.",
+    },
     {"name": "meta", "description": "About the API itself."},
     {"name": "operations", "description": "Probes for orchestrators and load balancers."},
 ]
+
+
+# The service and its content are not open source (pyproject's licence); integrators may call
+# the API under the terms of their access.
+LICENSE = {"name": "Proprietary"}
+
+
+def _servers(settings: Settings) -> list[dict[str, str]]:
+    """The configured public address first (what generated clients default to), then the
+    host that served the document, so Swagger UI's "Try it out" works wherever it runs."""
+    here = {"url": "/", "description": "The server that served this document."}
+    if settings.public_url is None:
+        return [here]
+    public = {"url": str(settings.public_url).rstrip("/"), "description": "This deployment."}
+    return [public, here]
 
 
 def operation_id(route: APIRoute) -> str:
@@ -166,6 +191,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        servers=_servers(settings),
+        contact={"name": "Spotter API support", "email": settings.contact_email},
+        license_info=LICENSE,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         # One schema per model (not Model-Input / Model-Output): generated clients get one type,

@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import AnyHttpUrl
+
+from app.config import Settings
+from app.main import create_app
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -202,3 +206,30 @@ async def test_routine_days_are_structured(openapi: dict[str, Any]) -> None:
     assert days["items"] == {"$ref": "#/components/schemas/RoutineDay"}
     entry = schemas["RoutineDay"]["properties"]["entries"]["items"]["$ref"].rsplit("/", 1)[-1]
     assert {"exercise", "sets", "reps"} <= set(schemas[entry]["properties"])
+
+
+async def test_tags_are_declared_and_one_per_operation(openapi: dict[str, Any]) -> None:
+    declared = {tag["name"]: tag for tag in openapi["tags"]}
+    for name, tag in declared.items():
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", name), name
+        assert len(tag["description"]) >= 20, name
+    used = set()
+    for method, path, operation in operations(openapi):
+        assert len(operation["tags"]) == 1, f"{method} {path}: {operation['tags']}"
+        used.add(operation["tags"][0])
+    assert used == set(declared)
+
+
+async def test_info_names_contact_licence_and_servers(openapi: dict[str, Any]) -> None:
+    info = openapi["info"]
+    assert info["contact"]["email"]
+    assert info["license"]["name"]
+    assert openapi["servers"][-1]["url"] == "/"
+
+
+def test_a_public_url_is_the_first_server() -> None:
+    settings = Settings(
+        public_url=AnyHttpUrl("https://api.example.com/"), database_url="postgresql://x/y"
+    )
+    servers = create_app(settings).openapi()["servers"]
+    assert [s["url"] for s in servers] == ["https://api.example.com", "/"]

@@ -14,7 +14,7 @@ from app.db.session import SessionDep
 from app.errors import problem_responses
 from app.ratelimit.dependency import limit_key_creation
 
-router = APIRouter(route_class=StrictJSONRoute, tags=["api keys"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["api-keys"])
 
 
 @router.post(

@@ -29,7 +29,10 @@ from app.training.schemas import (
     TrainingSessionUpdate,
 )
 
-router = APIRouter(route_class=StrictJSONRoute, tags=["training logs"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["training-logs"])
+# The stored-history recommendation reads the logs but is listed with the stateless one: one
+# tag per operation, so generated clients put it in exactly one place.
+recommendations_router = APIRouter(route_class=StrictJSONRoute, tags=["recommendations"])
 
 SessionIdPath = Annotated[
     int, Path(ge=1, le=2**31 - 1, description="The session's id, from its creation or a listing.")
@@ -237,11 +240,10 @@ async def delete_training_session(
 # --------------------------------------------------------------------------- recommendations
 
 
-@router.get(
+@recommendations_router.get(
     "/me/recommendations/next-session",
     summary="Recommend my next session",
     response_model=RecommendationResult,
-    tags=["recommendations"],
     responses=problem_responses(401, 403, 409, 422, 429, 503),
 )
 async def recommend_my_next_session(
