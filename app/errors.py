@@ -218,6 +218,8 @@ def _location_and_name(loc: Sequence[str | int]) -> tuple[str, str]:
 
 
 _FIELD = re.compile(r"[a-z_][a-z0-9_]*")
+# A rejected parameter is quoted back, up to this many characters (a header may be kilobytes).
+_QUOTED_INPUT_MAX = 120
 
 
 def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
@@ -226,7 +228,10 @@ def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
     for error in errors:
         # pydantic names the union member that failed ("PlateIn", "constrained-float"); clients
         # know fields, not our type names, so keep only the field path.
-        loc = [p for p in error.get("loc", ()) if isinstance(p, int) or _FIELD.fullmatch(p)]
+        raw = list(error.get("loc", ()))
+        # A query, path or header parameter keeps the name the client sent (`If-None-Match`).
+        named = raw[:2] if raw and raw[0] != "body" else raw[:1]
+        loc = named + [p for p in raw[len(named) :] if isinstance(p, int) or _FIELD.fullmatch(p)]
         if error.get("type") == "json_invalid":
             # The number after "body" is a character offset in the JSON text, not a field.
             offset = loc[1] if len(loc) > 1 else None
@@ -247,7 +252,10 @@ def invalid_params(errors: Sequence[Any]) -> list[InvalidParam]:
         location, name = _location_and_name(loc)
         reason = str(error.get("msg", "invalid value"))
         if location != "body" and "input" in error and error["input"] is not None:
-            reason = f"{error['input']!r}: {reason}"
+            quoted = repr(error["input"])
+            if len(quoted) > _QUOTED_INPUT_MAX:
+                quoted = quoted[:_QUOTED_INPUT_MAX] + "…"
+            reason = f"{quoted}: {reason}"
         ctx = error.get("ctx") or {}
         if "expected" in ctx:
             reason = f"{reason} (allowed: {ctx['expected']})"

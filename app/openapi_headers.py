@@ -6,8 +6,8 @@ written into the document once the schema is built, from what an operation prova
 
 * every /v1 operation passes the limiter, so its success responses (and 304s) carry
   ``RateLimit`` and ``RateLimit-Policy``;
-* an operation that documents 304 is a catalog read: it reads ``If-None-Match`` and tags
-  its 200 and 304 with ``ETag`` and ``Cache-Control``;
+* an operation that documents 304 is a catalog read (its ``If-None-Match`` parameter comes
+  from the shared dependency): it tags its 200 and 304 with ``ETag`` and ``Cache-Control``;
 * every other /v1 operation answers ``Cache-Control: no-store``;
 * an operation whose 200 body is a page (a ``next_cursor`` property) sends ``Link``.
 
@@ -70,18 +70,6 @@ LINK_HEADER: dict[str, dict[str, Any]] = {
     }
 }
 
-IF_NONE_MATCH: dict[str, Any] = {
-    "name": "If-None-Match",
-    "in": "header",
-    "required": False,
-    "description": "The `ETag` of a copy the client holds (or several, comma-separated, or "
-    "`*`). When one of them is current the answer is a 304 with no body.",
-    # No length bound of its own: an unknown tag is simply not current (200), and the
-    # server's header cap (431) bounds it like every header.
-    "schema": {"type": "string"},
-    "example": '"r12-3f2a9c0d1e4b5a6f7081"',
-}
-
 ALL_HEADERS = {**RATE_LIMIT_HEADERS, **CONDITIONAL_HEADERS, **LINK_HEADER}
 
 
@@ -91,7 +79,7 @@ def header_refs(names: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def document_response_headers(schema: dict[str, Any]) -> None:
-    """Add the middleware-set headers and ``If-None-Match`` to the operations that use them."""
+    """Add the middleware-set headers to the responses of the operations that send them."""
     schema.setdefault("components", {})["headers"] = {**ALL_HEADERS, NO_STORE_NAME: NO_STORE}
     schemas = schema["components"].get("schemas", {})
     for path, path_item in schema.get("paths", {}).items():
@@ -105,10 +93,6 @@ def document_response_headers(schema: dict[str, Any]) -> None:
 def _document_operation(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
     responses: dict[str, dict[str, Any]] = operation["responses"]
     conditional = "304" in responses
-    if conditional:
-        parameters = operation.setdefault("parameters", [])
-        if not any(p.get("name") == IF_NONE_MATCH["name"] for p in parameters):
-            parameters.append(dict(IF_NONE_MATCH))
     for status, response in responses.items():
         if not (status.startswith("2") or status == "304"):
             continue

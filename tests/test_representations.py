@@ -135,6 +135,22 @@ async def test_errors_and_revalidations_are_not_stored(
     assert revalidated.content == b""
 
 
+async def test_an_overlong_if_none_match_is_refused_even_when_stored(
+    apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    application, cached, _ = apps
+    stored = await cached.get("/v1/muscles")
+    hits = application.state.representations.hits
+    tags = ", ".join([stored.headers["etag"]] * 100)  # 2,600 characters: over the bound
+    refused = await cached.get("/v1/muscles", headers={"If-None-Match": tags})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["name"] == "If-None-Match"
+    # Not answered from memory before routing, where nothing checks the bound.
+    assert application.state.representations.hits == hits
+    within = await cached.get("/v1/muscles", headers={"If-None-Match": tags[:2000]})
+    assert within.status_code == 304
+
+
 async def test_a_change_is_never_answered_from_the_old_bytes(
     loaded: str, apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]
 ) -> None:

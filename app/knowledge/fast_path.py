@@ -28,7 +28,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import TooManyRequestsError, app_error_response
-from app.knowledge.http import etag_for, matches_etag, not_modified_response
+from app.knowledge.http import (
+    IF_NONE_MATCH_MAX_LENGTH,
+    etag_for,
+    matches_etag,
+    not_modified_response,
+)
 from app.knowledge.representations import Representation, RepresentationCache, StoredResponse
 from app.knowledge.watcher import RevisionWatcher
 from app.ratelimit.dependency import count_anonymous_request
@@ -86,6 +91,8 @@ def _stored_answer(scope: Scope) -> tuple[str, Representation, str | None] | Non
         if name in CREDENTIALS:
             return None
         if name == b"if-none-match" and if_none_match is None:
+            if len(value) > IF_NONE_MATCH_MAX_LENGTH:
+                return None  # routed on, where the header's bound answers 422
             if_none_match = value.decode("latin-1")
     etag = etag_for(known.number, scope)
     stored = cache.get(known.stamp, etag)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Header, Path, Request, Response
 from pydantic import Field
 from starlette.responses import Response as StarletteResponse
 from starlette.types import Scope
@@ -56,12 +56,32 @@ def matches_etag(header: str | None, etag: str) -> bool:
     return etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
-async def conditional_get(request: Request, response: Response, session: SessionDep) -> str:
+# Room for a few dozen tags: more than any client keeps for one URL, far below the server's cap.
+IF_NONE_MATCH_MAX_LENGTH = 2048
+
+IfNoneMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        max_length=IF_NONE_MATCH_MAX_LENGTH,
+        description="The `ETag` of a copy the client holds (several comma-separated, or `*`): "
+        "a 304 with no body when one of them is current.",
+        examples=['"r12-3f2a9c0d1e4b5a6f7081"'],
+    ),
+]
+
+
+async def conditional_get(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    if_none_match: IfNoneMatchHeader = None,
+) -> str:
     """Tag the response, or stop with 304 when ``If-None-Match`` already names the tag, or
     with the stored bytes when this worker has answered the same request at this revision."""
     revision = await known_revision(session)
     etag = etag_for(revision.number, request.scope)
-    if matches_etag(request.headers.get("if-none-match"), etag):
+    if matches_etag(if_none_match, etag):
         raise NotModifiedError(etag)
     cache: RepresentationCache | None = getattr(request.app.state, "representations", None)
     if cache is not None:
