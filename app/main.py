@@ -49,6 +49,7 @@ from app.openapi_headers import (
     document_response_headers,
     header_refs,
 )
+from app.problems import router as problems
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
 from app.ratelimit.service import Limiter, RateLimiter, build_limiter_engine
@@ -60,7 +61,9 @@ Spotter serves a curated strength-training knowledge base (exercises, anatomy, t
 strategies) and a progression recommender that tells a lifter what to do next session, and why.
 
 Errors are always [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json`
-bodies. Every response carries an `X-Request-ID` header; quote it when reporting a problem.
+bodies; each `type` (`/problems/not-found`, ...) is a page explaining the problem and what to do
+([all of them](/problems)). Every response carries an `X-Request-ID` header; quote it when
+reporting a problem.
 """
 
 TAGS = [
@@ -218,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestBodyTooLarge, body_too_large_handler)
     app.add_exception_handler(RequestBodyTimeout, body_timeout_handler)
     app.include_router(health.router)
+    app.include_router(problems.router)
     app.include_router(api.router)
 
     # Added innermost first. From the outside in: the request id is assigned; security and
