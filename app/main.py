@@ -49,6 +49,7 @@ from app.openapi_headers import (
     document_response_headers,
     header_refs,
 )
+from app.openapi_io import separate_input_output
 from app.problems import router as problems
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
@@ -199,8 +200,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info=LICENSE,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        # One schema per model (not Model-Input / Model-Output): generated clients get one type,
-        # and the recommender's echoed `state` has the same shape both ways.
+        # One schema per model here; app/openapi_io.py then derives the input and output forms
+        # where they differ, with names that read well (not Model-Input / Model-Output).
         separate_input_output_schemas=False,
         telemetry=None
         if settings.opentelemetry
@@ -420,6 +421,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             _document_public_operations(app, schema)
             _document_required_if_match(schema)
             document_response_headers(schema)
+            separate_input_output(schema)
             components.pop("HTTPValidationError", None)
             components.pop("ValidationError", None)
             app.openapi_schema = schema
