@@ -30,7 +30,14 @@ class ApiIndex(BaseModel):
     openapi: str = Field(description="The OpenAPI document.", examples=["/openapi.json"])
 
 
-@router.get("", summary="API index", response_model=ApiIndex, tags=["meta"])
+@router.get(
+    "",
+    summary="API index",
+    response_description="The API's name and version, and where its documentation and "
+    "OpenAPI document are.",
+    response_model=ApiIndex,
+    tags=["meta"],
+)
 async def get_api_index() -> ApiIndex:
     """Names the API and its version and points to its documentation; a cheap way for a client
     to check it is talking to Spotter v1."""

@@ -34,6 +34,7 @@ class Readiness(BaseModel):
 @router.get(
     "/healthz",
     summary="Liveness probe",
+    response_description="The process is serving HTTP; the database was not consulted.",
     response_model=Liveness,
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
@@ -109,6 +110,8 @@ class DatabaseProbe:
 @router.get(
     "/readyz",
     summary="Readiness probe",
+    response_description="The database answered a trivial query within the last second: the "
+    "process can take traffic.",
     response_model=Readiness,
     responses={
         200: {"content": {"application/json": {"example": {"status": "ready", "database": "ok"}}}},

@@ -29,6 +29,8 @@ router = APIRouter(tags=["anatomy"], dependencies=[ConditionalGet], route_class=
 @router.get(
     "/muscles",
     summary="List muscles",
+    response_description="The muscles matching the filters, by group then name, with their gym "
+    "names.",
     response_model=list[MuscleSummary],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )
@@ -49,6 +51,8 @@ async def list_muscles(
 @router.get(
     "/muscles/{slug}",
     summary="Get a muscle",
+    response_description="The muscle with its functions, its parts, and the exercises that train "
+    "it as a primary or secondary mover.",
     response_model=MuscleDetail,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )
@@ -67,6 +71,7 @@ async def get_muscle(slug: SlugPath, session: SessionDep) -> MuscleDetail:
 @router.get(
     "/joint-actions",
     summary="List joint actions",
+    response_description="The joint actions matching the filter, each described in plain language.",
     response_model=list[JointActionSummary],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )
@@ -82,6 +87,8 @@ async def list_joint_actions(
 @router.get(
     "/joint-actions/{slug}",
     summary="Get a joint action",
+    response_description="The joint action with the muscles that perform it (prime movers first) "
+    "and the exercises that train it.",
     response_model=JointActionDetail,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )

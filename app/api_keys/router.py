@@ -20,6 +20,8 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["api-keys"])
 @router.post(
     "/me/api-keys",
     summary="Create an API key",
+    response_description="The new key with its secret (`key`), which no later response shows "
+    "again.",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
     responses=problem_responses(401, 403, 413, 422, 429, 503),
@@ -37,6 +39,7 @@ async def create_api_key(
 @router.get(
     "/me/api-keys",
     summary="List my API keys",
+    response_description="Every key of the account, revoked ones included, without their secrets.",
     response_model=list[ApiKeyPublic],
     responses=problem_responses(401, 403, 429, 503),
 )
@@ -49,6 +52,7 @@ async def list_api_keys(principal: LoggedInUser, session: SessionDep) -> list[Ap
 @router.delete(
     "/me/api-keys/{key_id}",
     summary="Revoke an API key",
+    response_description="The key is revoked (or already was); no body.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )

@@ -44,6 +44,8 @@ def _listing_scope(request: Request) -> str:
 @router.get(
     "/exercises",
     summary="List exercises",
+    response_description="One page of exercises matching every filter, with the total and facet "
+    "counts.",
     response_model=ExercisePage,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )
@@ -202,6 +204,8 @@ async def list_exercises(
 @router.get(
     "/exercises/{slug}",
     summary="Get an exercise",
+    response_description="The exercise with its muscles, joint actions, instructions, cues, "
+    "mistakes, related exercises, tips and sources embedded.",
     response_model=ExerciseDetail,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )
@@ -215,6 +219,8 @@ async def get_exercise(slug: SlugPath, session: SessionDep) -> ExerciseDetail:
 @router.get(
     "/exercises/{slug}/alternatives",
     summary="List alternatives to an exercise",
+    response_description="The exercise's alternatives, most similar first, each with its "
+    "similarity score and the reasons it was chosen.",
     response_model=AlternativeList,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )
@@ -247,6 +253,7 @@ async def list_exercise_alternatives(
 @router.get(
     "/equipment",
     summary="List equipment",
+    response_description="Every piece of equipment an exercise can require, by slug.",
     response_model=list[EquipmentPublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(503)},
 )

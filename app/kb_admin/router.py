@@ -44,14 +44,34 @@ router = APIRouter(
 READ_ERRORS = problem_responses(401, 403, 404, 409, 422, 429, 503)
 CREATE_ERRORS = problem_responses(401, 403, 409, 413, 422, 429, 503)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
-WITH_ETAG: dict[str, Any] = {"description": "Done.", "headers": PRECONDITION_HEADERS}
-CREATED: dict[str, Any] = {
-    "description": "Created; `Location` is the item's administration URL.",
-    "headers": {
-        **PRECONDITION_HEADERS,
-        "Location": {"description": "Where to replace or delete it.", "schema": {"type": "string"}},
-    },
+CREATED_HEADERS: dict[str, Any] = {
+    **PRECONDITION_HEADERS,
+    "Location": {"description": "Where to replace or delete it.", "schema": {"type": "string"}},
 }
+
+
+def replaced(noun: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a replacement: what the body is, and the item's new `ETag`."""
+    return {
+        200: {
+            "description": f"The {noun} as replaced, in its public detail form; `ETag` is its "
+            "new tag.",
+            "headers": PRECONDITION_HEADERS,
+        }
+    }
+
+
+def created(noun: str) -> dict[int | str, dict[str, Any]]:
+    """The 201 of a creation: what the body is, its `ETag` and `Location`."""
+    return {
+        201: {
+            "description": f"The new {noun} in its public detail form; `Location` is its "
+            "administration URL and `ETag` its tag.",
+            "headers": CREATED_HEADERS,
+        }
+    }
+
+
 RULES = (
     "The body is the content files' own item format, checked with the content loader's rules "
     "against what is stored: an unknown muscle, joint action, equipment, exercise, tip or "
@@ -105,7 +125,13 @@ def _add_shared_routes(
             "`If-Match` to replace or delete the item). Imported items are not editable (409)."
         ),
         response_model=item_model,
-        responses={200: WITH_ETAG, **READ_ERRORS},
+        responses={
+            200: {
+                "description": f"The {noun} in the editable format `PUT` takes; `ETag` is its tag.",
+                "headers": PRECONDITION_HEADERS,
+            },
+            **READ_ERRORS,
+        },
     )
     router.add_api_route(
         f"/{collection}/{{slug}}",
@@ -122,7 +148,7 @@ def _add_shared_routes(
         ),
         status_code=204,
         response_class=Response,
-        responses={204: {"description": "Deleted."}, **WRITE_ERRORS},
+        responses={204: {"description": f"The {noun} is deleted; no body."}, **WRITE_ERRORS},
     )
 
 
@@ -137,7 +163,7 @@ _add_shared_routes(service.EXERCISES, "exercises", ExerciseItem, "an")
     description=f"Adds an exercise (origin `api`); 409 if the slug is taken. {RULES} {LOADER}",
     status_code=201,
     response_model=ExerciseDetail,
-    responses={201: CREATED, **CREATE_ERRORS},
+    responses={**created(service.EXERCISES.noun), **CREATE_ERRORS},
 )
 async def create_exercise(
     body: Annotated[ExerciseItem, Body(description="The new exercise.")],
@@ -157,7 +183,7 @@ async def create_exercise(
         f"412 when stale); the body's slug must be the path's. {RULES} {LOADER}"
     ),
     response_model=ExerciseDetail,
-    responses={200: WITH_ETAG, **WRITE_ERRORS},
+    responses={**replaced(service.EXERCISES.noun), **WRITE_ERRORS},
 )
 async def replace_exercise(
     slug: SlugPath,
@@ -182,7 +208,7 @@ _add_shared_routes(service.MUSCLES, "muscles", MuscleItem, "a")
     description=f"Adds a muscle (origin `api`); 409 if the slug is taken. {RULES} {LOADER}",
     status_code=201,
     response_model=MuscleDetail,
-    responses={201: CREATED, **CREATE_ERRORS},
+    responses={**created(service.MUSCLES.noun), **CREATE_ERRORS},
 )
 async def create_muscle(
     body: Annotated[MuscleItem, Body(description="The new muscle.")],
@@ -203,7 +229,7 @@ async def create_muscle(
         f"{LOADER}"
     ),
     response_model=MuscleDetail,
-    responses={200: WITH_ETAG, **WRITE_ERRORS},
+    responses={**replaced(service.MUSCLES.noun), **WRITE_ERRORS},
 )
 async def replace_muscle(
     slug: SlugPath,
@@ -228,7 +254,7 @@ _add_shared_routes(service.JOINT_ACTIONS, "joint-actions", JointActionItem, "a")
     description=f"Adds a joint action (origin `api`); 409 if the slug is taken. {RULES} {LOADER}",
     status_code=201,
     response_model=JointActionDetail,
-    responses={201: CREATED, **CREATE_ERRORS},
+    responses={**created(service.JOINT_ACTIONS.noun), **CREATE_ERRORS},
 )
 async def create_joint_action(
     body: Annotated[JointActionItem, Body(description="The new joint action.")],
@@ -248,7 +274,7 @@ async def create_joint_action(
         f"without, 412 when stale); the body's slug must be the path's. {RULES} {LOADER}"
     ),
     response_model=JointActionDetail,
-    responses={200: WITH_ETAG, **WRITE_ERRORS},
+    responses={**replaced(service.JOINT_ACTIONS.noun), **WRITE_ERRORS},
 )
 async def replace_joint_action(
     slug: SlugPath,
@@ -273,7 +299,7 @@ _add_shared_routes(service.TIPS, "tips", TipItem, "a")
     description=f"Adds a training tip (origin `api`); 409 if the slug is taken. {RULES} {LOADER}",
     status_code=201,
     response_model=TipPublic,
-    responses={201: CREATED, **CREATE_ERRORS},
+    responses={**created(service.TIPS.noun), **CREATE_ERRORS},
 )
 async def create_tip(
     body: Annotated[TipItem, Body(description="The new tip.")],
@@ -293,7 +319,7 @@ async def create_tip(
         f"when stale); the body's slug must be the path's. {RULES} {LOADER}"
     ),
     response_model=TipPublic,
-    responses={200: WITH_ETAG, **WRITE_ERRORS},
+    responses={**replaced(service.TIPS.noun), **WRITE_ERRORS},
 )
 async def replace_tip(
     slug: SlugPath,

@@ -20,6 +20,8 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["recommendations"])
 @router.post(
     "/recommendations/next-session",
     summary="Recommend the next session",
+    response_description="A prescription for every exercise with the reasons and sources behind "
+    "it, the week's volume and selection checks, and the state to send back next time.",
     response_model=RecommendationResult,
     responses=problem_responses(422, 503),
     openapi_extra=json_body(NextSessionRequest, OPENAPI_EXAMPLES),

@@ -26,6 +26,8 @@ PATHS = {
 @router.get(
     "/search",
     summary="Search the knowledge base",
+    response_description="The query and the best matches across the knowledge base, best "
+    "first, each with its kind, score and URL.",
     response_model=SearchResults,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )

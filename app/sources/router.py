@@ -20,6 +20,7 @@ router = APIRouter(tags=["sources"], dependencies=[ConditionalGet], route_class=
 @router.get(
     "/sources",
     summary="List sources",
+    response_description="Every source matching the filter, by title.",
     response_model=list[SourcePublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )
@@ -39,6 +40,8 @@ async def list_sources(
 @router.get(
     "/sources/{slug}",
     summary="Get a source",
+    response_description="The source with its author, publisher, year, link and what Spotter takes "
+    "from it.",
     response_model=SourcePublic,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )

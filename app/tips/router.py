@@ -28,6 +28,8 @@ SlugQuery = Annotated[str | None, Query(max_length=120, pattern=r"^[a-z0-9]+(-[a
 @router.get(
     "/tips",
     summary="List training tips",
+    response_description="The tips matching every filter, each with its problems, solutions, "
+    "exceptions and sources.",
     response_model=list[TipPublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )
@@ -59,6 +61,8 @@ async def list_tips(
 @router.get(
     "/tips/{slug}",
     summary="Get a tip",
+    response_description="The tip with its problems, solutions, exceptions, exercises, muscles and "
+    "sources.",
     response_model=TipPublic,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )
@@ -70,6 +74,8 @@ async def get_tip(slug: SlugPath, session: SessionDep) -> TipPublic:
 @router.get(
     "/benefits",
     summary="List the benefits of back training",
+    response_description="Every benefit of back training, explained, with the muscles and "
+    "exercises involved.",
     response_model=list[BenefitPublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(503)},
 )
@@ -82,6 +88,8 @@ async def list_benefits(session: SessionDep) -> list[BenefitPublic]:
 @router.get(
     "/anatomy-notes",
     summary="List anatomy notes",
+    response_description="Every anatomy note, with its points, the muscles it concerns and its "
+    "sources.",
     response_model=list[AnatomyNotePublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(503)},
 )
@@ -94,6 +102,8 @@ async def list_anatomy_notes(session: SessionDep) -> list[AnatomyNotePublic]:
 @router.get(
     "/strategies",
     summary="List training strategies",
+    response_description="The back-training strategy of every experience level, beginner to "
+    "advanced.",
     response_model=list[StrategyPublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(503)},
 )
@@ -106,6 +116,8 @@ async def list_strategies(session: SessionDep) -> list[StrategyPublic]:
 @router.get(
     "/strategies/{level}",
     summary="Get the strategy for a level",
+    response_description="The strategy for this level: goals, principles, the exercises to choose "
+    "and keep, and the modifications.",
     response_model=StrategyPublic,
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(404, 422, 503)},
 )
@@ -119,6 +131,8 @@ async def get_strategy(
 @router.get(
     "/routines",
     summary="List routines",
+    response_description="The routines matching the filter, with their days, sets, reps, "
+    "progression rules and sources.",
     response_model=list[RoutinePublic],
     responses={**NOT_MODIFIED_RESPONSE, **problem_responses(422, 503)},
 )

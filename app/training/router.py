@@ -45,6 +45,8 @@ SessionIdPath = Annotated[
 @router.get(
     "/me/profile",
     summary="Get my training profile",
+    response_description="Your training profile; its `ETag` is what `If-Match` must carry to "
+    "replace it.",
     response_model=ProfilePublic,
     responses={
         200: {"headers": PRECONDITION_HEADERS},
@@ -67,9 +69,13 @@ async def get_my_profile(
     summary="Create or replace my training profile",
     response_model=ProfilePublic,
     responses={
-        200: {"description": "The profile was replaced.", "headers": PRECONDITION_HEADERS},
+        200: {
+            "description": "The profile was replaced: the stored profile, with its new version "
+            "and `ETag`.",
+            "headers": PRECONDITION_HEADERS,
+        },
         201: {
-            "description": "The profile was created.",
+            "description": "The profile was created: the stored profile, with its `ETag`.",
             "model": ProfilePublic,
             "headers": PRECONDITION_HEADERS,
         },
@@ -108,7 +114,8 @@ def _session_headers(request: Request, created: TrainingSessionPublic) -> dict[s
     response_model=TrainingSessionPublic,
     responses={
         201: {
-            "description": "The session was stored (or, on a replay, had been).",
+            "description": "The stored session with its sets (on a replay, the one the first "
+            "request stored); `Location` is its URL.",
             "headers": {
                 **PRECONDITION_HEADERS,
                 **REPLAY_HEADERS,
@@ -145,6 +152,7 @@ async def create_training_session(
 @router.get(
     "/me/sessions",
     summary="List my training sessions",
+    response_description="One page of your sessions with their sets, newest first.",
     response_model=TrainingSessionPage,
     # Its Link header is documented with every page's (app/openapi_headers.py).
     responses=problem_responses(401, 403, 422, 429, 503),
@@ -178,6 +186,8 @@ async def list_training_sessions(
 @router.get(
     "/me/sessions/{session_id}",
     summary="Get one of my training sessions",
+    response_description="The session with its sets in order; its `ETag` is what `If-Match` must "
+    "carry to change or delete it.",
     response_model=TrainingSessionPublic,
     responses={
         200: {"headers": PRECONDITION_HEADERS},
@@ -197,6 +207,7 @@ async def get_training_session(
 @router.put(
     "/me/sessions/{session_id}",
     summary="Replace one of my training sessions",
+    response_description="The session as replaced, with its new version (and `ETag`).",
     response_model=TrainingSessionPublic,
     responses={
         200: {"headers": PRECONDITION_HEADERS},
@@ -222,6 +233,7 @@ async def replace_training_session(
 @router.delete(
     "/me/sessions/{session_id}",
     summary="Delete one of my training sessions",
+    response_description="The session and its sets are deleted; no body.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 412, 422, 428, 429, 503),
 )
@@ -243,6 +255,8 @@ async def delete_training_session(
 @recommendations_router.get(
     "/me/recommendations/next-session",
     summary="Recommend my next session",
+    response_description="What the stateless recommender answers for your profile, equipment and "
+    "logged sessions.",
     response_model=RecommendationResult,
     responses=problem_responses(401, 403, 409, 422, 429, 503),
 )

@@ -23,6 +23,7 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["accounts"])
 @router.post(
     "/auth/register",
     summary="Create an account",
+    response_description="The new account; sign in with `POST /v1/auth/token` for its tokens.",
     status_code=status.HTTP_201_CREATED,
     response_model=UserPublic,
     responses=problem_responses(409, 413, 422, 429, 503),
@@ -38,6 +39,7 @@ async def register_account(
 @router.post(
     "/auth/token",
     summary="Sign in",
+    response_description="A new access and refresh token pair for the account.",
     response_model=TokenPair,
     responses=problem_responses(401, 413, 422, 429, 503),
 )
@@ -61,6 +63,8 @@ async def create_token(
 @router.post(
     "/auth/refresh",
     summary="Refresh tokens",
+    response_description="A new access and refresh token pair; the refresh token sent is now "
+    "spent.",
     response_model=TokenPair,
     responses=problem_responses(401, 413, 422, 429, 503),
 )
@@ -78,6 +82,7 @@ async def refresh_token(
 @router.post(
     "/auth/logout",
     summary="Log out everywhere",
+    response_description="Every token issued to the account so far is revoked; no body.",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 429, 503),
 )
@@ -90,6 +95,8 @@ async def log_out_everywhere(principal: LoggedInUser, session: SessionDep) -> No
 @router.get(
     "/me",
     summary="Get my account",
+    response_description="The account the credential belongs to, with the scopes its own login "
+    "has.",
     response_model=UserPublic,
     responses=problem_responses(401, 429, 503),
 )
