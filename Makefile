@@ -15,7 +15,7 @@ BIN := .venv/bin
 # Never let uv download an interpreter: the machine's Python is the one we were asked to use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run lint typecheck test test-under-load bench simulate clean
+.PHONY: help install run lint typecheck test test-under-load bench simulate openapi-examples clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ bench: install ## Benchmarks: catalog reads, the rate limiter, the recommender, 
 
 simulate: install ## Every simulator archetype x 20 seeds x 16 weeks: invariant counts, SVGs in .sim/ (not CI)
 	$(BIN)/spotter simulate-all --seeds 20 --weeks 16 --out .sim
+
+openapi-examples: install ## Re-capture the OpenAPI response examples (app/openapi_examples/) from the app
+	$(BIN)/python scripts/capture_examples.py
 
 clean: ## Remove local environments and caches (keeps the embedded database in .data/)
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage

@@ -43,6 +43,7 @@ from app.knowledge.representations import (
 )
 from app.knowledge.watcher import RevisionWatcher
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
+from app.openapi_examples import attach_examples
 from app.openapi_headers import (
     RATE_LIMIT_HEADERS,
     RETRY_AFTER_HEADER,
@@ -420,6 +421,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             _document_abuse_limits(schema)
             _document_public_operations(app, schema)
             _document_required_if_match(schema)
+            attach_examples(schema)
             document_response_headers(schema)
             separate_input_output(schema)
             components.pop("HTTPValidationError", None)
