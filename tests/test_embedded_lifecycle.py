@@ -9,9 +9,11 @@ the data folder's parents to it; nothing here depends on which user runs the tes
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,14 @@ def postgres_pids(pgdata: Path) -> list[int]:
     return found
 
 
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """The test's data folder; a database a failed test left running is stopped afterwards."""
+    yield tmp_path / "data"
+    for pid in postgres_pids(tmp_path / "data" / "postgres"):
+        os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+
+
 def handles(pgdata: Path) -> list[int]:
     pids: list[int] = json.loads((pgdata / HANDLE_FILE).read_text())
     return pids
@@ -63,10 +73,12 @@ def assert_stopped(pgdata: Path, output: OutputLines) -> None:
     assert output.matching("Traceback") == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_the_database_stops_with_the_server(tmp_path: Path, signum: signal.Signals) -> None:
-    pgdata = tmp_path / "data" / "postgres"
-    with serving(embedded_env(tmp_path / "data"), "--migrate") as (base, process, output):
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: signal.Signals(s).name
+)
+def test_the_database_stops_with_the_server(data_dir: Path, signum: signal.Signals) -> None:
+    pgdata = data_dir / "postgres"
+    with serving(embedded_env(data_dir), "--migrate") as (base, process, output):
         wait_until_ready(base, process, timeout_s=START_S)
         assert postgres_pids(pgdata) != []
         # `spotter serve` attached and then became the server (same pid): the only user.
@@ -75,11 +87,11 @@ def test_the_database_stops_with_the_server(tmp_path: Path, signum: signal.Signa
     assert_stopped(pgdata, output)
 
 
-def test_with_workers_a_hangup_restarts_them_and_keeps_the_database(tmp_path: Path) -> None:
+def test_with_workers_a_hangup_restarts_them_and_keeps_the_database(data_dir: Path) -> None:
     # With several workers SIGHUP is uvicorn's "restart the workers": the server goes on, so
     # does its database, and the stop that follows stops both.
-    pgdata = tmp_path / "data" / "postgres"
-    with serving(embedded_env(tmp_path / "data"), "--migrate", "--workers", "2") as (
+    pgdata = data_dir / "postgres"
+    with serving(embedded_env(data_dir), "--migrate", "--workers", "2") as (
         base,
         process,
         output,
@@ -96,10 +108,10 @@ def test_with_workers_a_hangup_restarts_them_and_keeps_the_database(tmp_path: Pa
 
 
 def test_after_kill_9_the_next_server_takes_over_the_database_and_stops_it(
-    tmp_path: Path,
+    data_dir: Path,
 ) -> None:
-    pgdata = tmp_path / "data" / "postgres"
-    env = embedded_env(tmp_path / "data")
+    pgdata = data_dir / "postgres"
+    env = embedded_env(data_dir)
     with serving(env, "--migrate") as (base, killed, _output):
         wait_until_ready(base, killed, timeout_s=START_S)
         assert end(killed, signal.SIGKILL) == -signal.SIGKILL
