@@ -33,7 +33,8 @@ def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.
 def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
     # A stop that was asked for is a clean exit (status 0, as uvicorn's supervisor of several
     # workers already ends): raising here unwinds through main's clean-up and the exit hooks,
-    # where the signal's default action would kill the process past both.
+    # where SIGTERM's default action would kill the process past both and SIGINT's would
+    # print a KeyboardInterrupt traceback.
     raise SystemExit(0)
 
 

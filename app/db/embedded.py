@@ -59,8 +59,9 @@ def start_embedded_server(data_dir: Path) -> Any:
         )
         raise EmbeddedDatabaseError(msg) from exc
     data_dir.mkdir(parents=True, exist_ok=True)
-    # Under pgserver's own lock (a file lock shared by every process), so that no process
-    # attaching or leaving at the same moment loses its change to the list.
+    # Under pgserver's own lock (a file lock shared by every process; a private attribute,
+    # and uv.lock pins pgserver), so that no process attaching or leaving at the same moment
+    # loses its change to the list.
     with PostgresServer._lock:
         handles = DiskList(data_dir / HANDLE_FILE)
         recorded = handles.get()
