@@ -18,7 +18,7 @@ from typing import Any
 import uvicorn
 
 from app.config import Settings, get_settings, published_secret_refusal
-from app.db.embedded import resolve_database_url
+from app.db.embedded import resolve_database_url, stop_embedded_servers
 from app.logs import configure_logging, logging_config
 
 
@@ -30,11 +30,19 @@ def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.
     return parser.parse_args(argv)
 
 
-def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
-    # uvicorn shuts down gracefully on SIGTERM, restores the handler it found and raises the
-    # signal again. With the default handler that kills the process before exit handlers
-    # run, leaving the embedded PostgreSQL running; exiting this way runs them.
-    raise SystemExit(128 + signum)
+def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
+    # A stop that was asked for is a clean exit (status 0, as uvicorn's supervisor of several
+    # workers already ends): raising here unwinds through main's clean-up and the exit hooks,
+    # where SIGTERM's default action would kill the process past both and SIGINT's would
+    # print a KeyboardInterrupt traceback.
+    raise SystemExit(0)
+
+
+def _shut_down_on_hangup(_signum: int, _frame: FrameType | None) -> None:
+    # uvicorn's single-process server shuts down gracefully on SIGINT and SIGTERM only; its
+    # supervisor of several workers takes SIGHUP itself (it restarts the workers) and never
+    # calls this. A hang-up is therefore turned into the graceful SIGTERM.
+    signal.raise_signal(signal.SIGTERM)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -44,20 +52,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     if refusal:
         raise SystemExit(f"spotter: {refusal}")
     configure_logging(settings)
-    # Attaching to the embedded server (when DATABASE_URL is unset) registers this process
-    # as one of its users, so the server stops when this process, the last one, exits.
-    resolve_database_url(settings)
+    # While it serves, uvicorn replaces these handlers with its own (a graceful shutdown);
+    # when it is done it restores them and raises the signal it got again, which lands here.
+    signal.signal(signal.SIGINT, _exit_on_signal)
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=arguments.host,
-        port=arguments.port,
-        workers=arguments.workers,
-        log_config=logging_config(settings),
-        timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
-        **connection_options(settings),
-    )
+    signal.signal(signal.SIGHUP, _shut_down_on_hangup)
+    try:
+        # Attaching to the embedded server (when DATABASE_URL is unset) registers this
+        # process as one of its users; the workers reach it through the exported URL.
+        resolve_database_url(settings)
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=arguments.host,
+            port=arguments.port,
+            workers=arguments.workers,
+            log_config=logging_config(settings),
+            timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
+            **connection_options(settings),
+        )
+    finally:
+        # However the server ended, stop the embedded database here rather than in an exit
+        # hook, with further stop signals ignored (a supervisor may repeat its SIGTERM, a
+        # second Ctrl-C may follow): one arriving mid-way would abandon the stop.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        stop_embedded_servers()
 
 
 def connection_options(settings: Settings) -> dict[str, Any]:

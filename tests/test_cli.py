@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_serving import embedded_env
+
 SPOTTER = str(Path(sys.executable).parent / "spotter")
 
 
@@ -27,8 +29,7 @@ def test_help_lists_the_commands() -> None:
 
 @pytest.mark.slow
 def test_migrate_without_database_url_uses_and_keeps_an_embedded_server(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SPOTTER_DATABASE_URL"}}
-    env["SPOTTER_DATA_DIR"] = str(tmp_path / "data")
+    env = embedded_env(tmp_path / "data")
     first = run_cli("migrate", env=env)
     assert first.returncode == 0, first.stderr
     data = tmp_path / "data" / "postgres"

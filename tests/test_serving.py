@@ -1,5 +1,5 @@
-"""`spotter serve` as an operator runs it: several workers on a busy machine, a worker killed,
-the embedded database handed over to the server process."""
+"""`spotter serve` as an operator runs it: several workers on a busy machine, a worker killed.
+How the embedded database starts and stops with the server: tests/test_embedded_lifecycle.py."""
 
 from __future__ import annotations
 
@@ -79,6 +79,13 @@ def server_env(database_url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": database_url, "SPOTTER_ENVIRONMENT": "test"}
 
 
+def embedded_env(data_dir: Path) -> dict[str, str]:
+    """No database URL, so the command starts (or reuses) the embedded server in ``data_dir``."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SPOTTER_DATABASE_URL"}}
+    env["SPOTTER_DATA_DIR"] = str(data_dir)
+    return env
+
+
 @pytest.mark.slow
 def test_two_workers_start_while_every_core_is_busy(database_factory: DatabaseFactory) -> None:
     # The failure this guards against: each worker re-imported the whole command line before
@@ -110,15 +117,3 @@ def test_a_killed_worker_is_replaced_and_reported(database_factory: DatabaseFact
         output.wait_for(STARTED, count=3)
         wait_until_ready(base, process)
         assert process.poll() is None
-
-
-@pytest.mark.slow
-def test_serve_hands_the_embedded_database_to_the_server_and_stops_it(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SPOTTER_DATABASE_URL"}}
-    env["SPOTTER_DATA_DIR"] = str(tmp_path / "data")
-    data = tmp_path / "data" / "postgres"
-    with serving(env, "--migrate") as (base, process, _output):
-        wait_until_ready(base, process, timeout_s=120)
-        assert (data / "postmaster.pid").exists()
-    # The server process attached to the embedded server, so its exit stopped it.
-    assert not (data / "postmaster.pid").exists()
