@@ -12,10 +12,17 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 BIN := .venv/bin
+# The lowest versions pyproject.toml allows for each direct dependency, in an environment of
+# their own (the locked .venv is never touched), and the part of the suite run against them:
+# the app's import and OpenAPI document, sign-in, the training log and the server's
+# own connection handling.
+LOWEST := .lowest
+LOWEST_TESTS := tests/test_openapi.py tests/test_auth.py tests/test_config.py \
+	tests/training/test_sessions.py tests/test_connections.py
 # Never let uv download an interpreter: the machine's Python is the one we were asked to use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run lint typecheck test test-under-load bench simulate clean
+.PHONY: help install run lint typecheck test test-lowest test-under-load bench simulate clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +47,13 @@ lint: install ## ruff, import contracts and the Dockerfile linter
 typecheck: install ## mypy --strict over the app, the migrations and the tests
 	$(BIN)/mypy app migrations tests scripts
 
-test: lint typecheck ## Everything CI runs: lint, types and the whole pytest suite
+test: lint typecheck test-lowest ## Everything CI runs: lint, types, the lower bounds and the whole pytest suite
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
+
+test-lowest: $(UV) ## Part of the suite against the lowest dependency versions pyproject.toml declares
+	$(UV) venv --quiet --clear --python $(PYTHON) $(LOWEST)
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e . --group test
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(LOWEST_TESTS)
 
 test-under-load: install ## The same suite while one CPU-bound process per core keeps the machine busy
 	$(BIN)/python -m tests.support.load $(MAKE) test
@@ -58,4 +70,4 @@ simulate: install ## Every simulator archetype x 20 seeds x 16 weeks: invariant 
 	$(BIN)/spotter simulate-all --seeds 20 --weeks 16 --out .sim
 
 clean: ## Remove local environments and caches (keeps the embedded database in .data/)
-	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage
+	rm -rf .venv $(LOWEST) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage

@@ -75,6 +75,10 @@ def connection_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
         "server_header": False,
+        # The API has no WebSocket routes. uvicorn's "auto" would import a WebSocket library
+        # in every worker anyway, and before 0.50 that import is websockets' deprecated legacy
+        # module, which warns.
+        "ws": "none",
         "timeout_graceful_shutdown": 10,
     }
 
