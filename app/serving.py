@@ -10,7 +10,10 @@ simulator, the importers).
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import signal
+import socket
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
@@ -21,6 +24,8 @@ from app.config import Settings, get_settings, published_secret_refusal
 from app.db.embedded import resolve_database_url
 from app.logs import configure_logging, logging_config
 
+logger = logging.getLogger("spotter.serving")
+
 
 def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.serving", description=__doc__)
@@ -28,6 +33,36 @@ def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--workers", type=int, default=settings.workers)
     return parser.parse_args(argv)
+
+
+def base_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server bound to ``host``."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def busy_port_refusal(host: str, port: int) -> str | None:
+    """Why ``host``:``port`` cannot be served because something already listens there, or
+    None. A second server finds out before it migrates or starts a database, not from
+    uvicorn after all that. Any other bind failure (an address this machine does not have)
+    is left for uvicorn to report."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: connections of a server that just stopped, still in TIME_WAIT,
+        # do not make the port busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use (another server running?);"
+                    " choose one with --port"
+                )
+    return None
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -48,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # as one of its users, so the server stops when this process, the last one, exits.
     resolve_database_url(settings)
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    # Once, from this supervising process: workers start the application, not this function.
+    base = base_url(arguments.host, arguments.port)
+    logger.info("serving the API at %s; interactive docs at %s/docs", base, base)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
