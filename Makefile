@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh clone (Python >= 3.11 and make):
-#   make run   install the locked dependencies, migrate, load content and serve
+#   make run   install the locked runtime dependencies, migrate, load content and serve
 #   make test  lint, type-check, check the container files and run the whole test suite
 # Without DATABASE_URL both use an embedded PostgreSQL; with it, that server.
 
@@ -22,7 +22,7 @@ LOWEST_TESTS := tests/test_openapi.py tests/test_auth.py tests/test_config.py \
 # Never let uv download an interpreter: the machine's Python is the one we were asked to use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run lint typecheck test test-lowest test-under-load bench simulate clean
+.PHONY: help install install-runtime run lint typecheck test test-lowest test-under-load bench simulate clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,10 +32,17 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(UV) ## Install the locked dependencies into .venv
+install: $(UV) ## Install the locked dependencies, the dev tools included, into .venv
 	$(UV) sync --locked --python $(PYTHON)
 
-run: install ## Migrate, load the knowledge base and serve on http://127.0.0.1:8000
+# What serving needs: the runtime and the embedded PostgreSQL, without the dev tools.
+# --inexact leaves alone what is already there, so `make run` after `make test` does not
+# uninstall the dev tools (and the next `make test` would not have to reinstall them);
+# `make install` syncs exactly, so it removes anything the lock no longer lists.
+install-runtime: $(UV) ## Install the locked runtime dependencies into .venv
+	$(UV) sync --locked --inexact --no-dev --python $(PYTHON)
+
+run: install-runtime ## Migrate, load the knowledge base and serve on http://127.0.0.1:8000
 	$(BIN)/spotter serve --migrate --load-content
 
 lint: install ## ruff, import contracts and the Dockerfile linter
