@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh clone (Python >= 3.11 and make):
-#   make run   install the locked dependencies, migrate, load content and serve
+#   make run   install the locked runtime dependencies, migrate, load content and serve
 #   make test  lint, type-check, check the container files and run the whole test suite
 # Without DATABASE_URL both use an embedded PostgreSQL; with it, that server.
 
@@ -12,10 +12,17 @@ UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 BIN := .venv/bin
+# The lowest versions pyproject.toml allows for each direct dependency, in an environment of
+# their own (the locked .venv is never touched), and the part of the suite run against them:
+# the app's import and OpenAPI document, sign-in, the training log and the server's
+# own connection handling.
+LOWEST := .lowest
+LOWEST_TESTS := tests/test_openapi.py tests/test_auth.py tests/test_config.py \
+	tests/training/test_sessions.py tests/test_connections.py
 # Never let uv download an interpreter: the machine's Python is the one we were asked to use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run lint typecheck test test-under-load bench simulate openapi-examples clean
+.PHONY: help install install-runtime run lint typecheck test test-lowest test-under-load bench simulate openapi-examples clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,10 +32,17 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(UV) ## Install the locked dependencies into .venv
+install: $(UV) ## Install the locked dependencies, the dev tools included, into .venv
 	$(UV) sync --locked --python $(PYTHON)
 
-run: install ## Migrate, load the knowledge base and serve on http://127.0.0.1:8000
+# What serving needs: the runtime and the embedded PostgreSQL, without the dev tools.
+# --inexact leaves alone what is already there, so `make run` after `make test` does not
+# uninstall the dev tools (and the next `make test` would not have to reinstall them);
+# `make install` syncs exactly, so it removes anything the lock no longer lists.
+install-runtime: $(UV) ## Install the locked runtime dependencies into .venv
+	$(UV) sync --locked --inexact --no-dev --python $(PYTHON)
+
+run: install-runtime ## Migrate, load the knowledge base and serve on http://127.0.0.1:8000
 	$(BIN)/spotter serve --migrate --load-content
 
 lint: install ## ruff, import contracts and the Dockerfile linter
@@ -40,8 +54,13 @@ lint: install ## ruff, import contracts and the Dockerfile linter
 typecheck: install ## mypy --strict over the app, the migrations and the tests
 	$(BIN)/mypy app migrations tests scripts
 
-test: lint typecheck ## Everything CI runs: lint, types and the whole pytest suite
+test: lint typecheck test-lowest ## Everything CI runs: lint, types, the lower bounds and the whole pytest suite
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
+
+test-lowest: $(UV) ## Part of the suite against the lowest dependency versions pyproject.toml declares
+	$(UV) venv --quiet --clear --python $(PYTHON) $(LOWEST)
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e . --group test
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(LOWEST_TESTS)
 
 test-under-load: install ## The same suite while one CPU-bound process per core keeps the machine busy
 	$(BIN)/python -m tests.support.load $(MAKE) test
@@ -61,4 +80,4 @@ openapi-examples: install ## Re-capture the OpenAPI response examples (app/opena
 	$(BIN)/python scripts/capture_examples.py
 
 clean: ## Remove local environments and caches (keeps the embedded database in .data/)
-	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage
+	rm -rf .venv $(LOWEST) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage

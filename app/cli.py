@@ -35,6 +35,7 @@ from app.importers.free_exercise_db import (
 from app.logs import configure_logging
 from app.recommendations.service import exercise_facts
 from app.recommender import ExerciseFacts
+from app.serving import busy_port_refusal
 from app.simulation import (
     ARCHETYPES,
     CHECKED,
@@ -243,7 +244,9 @@ def serve(
     settings = get_settings()
     # Refused before anything is migrated or started (app.serving checks again, for
     # anyone who runs it directly).
-    refusal = published_secret_refusal(settings, host or settings.host)
+    refusal = published_secret_refusal(settings, host or settings.host) or busy_port_refusal(
+        host or settings.host, port or settings.port
+    )
     if refusal:
         typer.echo(f"spotter: {refusal}", err=True)
         raise typer.Exit(code=2)

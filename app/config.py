@@ -76,7 +76,9 @@ class Settings(BaseSettings):
     worker_healthcheck_timeout_s: int = Field(default=30, ge=1, le=600)
 
     log_level: str = "INFO"
-    log_format: LogFormat = LogFormat.JSON
+    # Unset: readable lines for a developer at a terminal, JSON for everything else (a
+    # container's log collector, a pipe, production). See app.logs.chosen_format.
+    log_format: LogFormat | None = None
 
     # A missing database must fail a request within a couple of seconds, never hang it.
     db_connect_timeout_s: float = Field(default=2.0, gt=0, le=30)

@@ -9,19 +9,32 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
-from typing import Any
+import sys
+from typing import Any, TextIO
 
-from app.config import LogFormat, Settings
+from app.config import Environment, LogFormat, Settings
 
 # uvicorn reports a worker it had to kill and replace at INFO, next to routine start-up
 # lines. A worker dying is an operational event an operator must see, so it is raised.
 _WORKER_TROUBLE = re.compile(r"^Child process \[\d+\] died")
 
 
-def logging_config(settings: Settings) -> dict[str, Any]:
-    """A ``dictConfig`` for our loggers and uvicorn's, so the server's own lines are JSON too."""
+def chosen_format(settings: Settings, stream: TextIO | None = None) -> LogFormat:
+    """SPOTTER_LOG_FORMAT when it is set; otherwise console lines for development on a
+    terminal (``stream``, stderr by default, is where the logs go), and JSON in every other
+    case, so production and anything that collects the output get JSON without asking."""
+    if settings.log_format is not None:
+        return settings.log_format
+    stream = sys.stderr if stream is None else stream
+    if settings.environment is Environment.DEVELOPMENT and stream.isatty():
+        return LogFormat.CONSOLE
+    return LogFormat.JSON
+
+
+def logging_config(settings: Settings, stream: TextIO | None = None) -> dict[str, Any]:
+    """A ``dictConfig`` for our loggers and uvicorn's, so the server's own lines match ours."""
     formatter: dict[str, Any]
-    if settings.log_format is LogFormat.JSON:
+    if chosen_format(settings, stream) is LogFormat.JSON:
         formatter = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(levelname)s %(name)s %(message)s %(correlation_id)s",

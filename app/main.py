@@ -8,11 +8,13 @@ import logging
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
 from fastapi_offline import FastAPIOffline
@@ -225,6 +227,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(problems.router)
     app.include_router(api.router)
+    app.add_api_route("/", _to_the_docs, include_in_schema=False)
 
     # Added innermost first. From the outside in: the request id is assigned; security and
     # rate-limit headers are added to everything below, the request log's 500s included;
@@ -269,6 +272,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _register_problem_schema(app)
     return app
+
+
+async def _to_the_docs() -> RedirectResponse:
+    """Someone opening the server's address in a browser lands on the documentation."""
+    return RedirectResponse("/docs")
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``app.main:app`` for ``uvicorn app.main:app`` and FastAPI's CLI conventions.
+
+    Built by the factory on first access rather than at import: the factory reads the
+    settings, and in development that writes the secret key file, which importing this
+    module (as every test does, for ``create_app``) must not do. Later accesses get the same
+    application. ``spotter serve`` does not use it; it calls the factory in each worker.
+    """
+    if name != "app":
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    return _module_app()
+
+
+@cache
+def _module_app() -> FastAPI:
+    return create_app()
 
 
 def _document_validation_problems(schema: dict[str, Any]) -> None:

@@ -10,7 +10,10 @@ simulator, the importers).
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import signal
+import socket
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
@@ -21,6 +24,8 @@ from app.config import Settings, get_settings, published_secret_refusal
 from app.db.embedded import resolve_database_url, stop_embedded_servers
 from app.logs import configure_logging, logging_config
 
+logger = logging.getLogger("spotter.serving")
+
 
 def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.serving", description=__doc__)
@@ -28,6 +33,36 @@ def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--workers", type=int, default=settings.workers)
     return parser.parse_args(argv)
+
+
+def base_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server bound to ``host``."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def busy_port_refusal(host: str, port: int) -> str | None:
+    """Why ``host``:``port`` cannot be served because something already listens there, or
+    None. A second server finds out before it migrates or starts a database, not from
+    uvicorn after all that. Any other bind failure (an address this machine does not have)
+    is left for uvicorn to report."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: connections of a server that just stopped, still in TIME_WAIT,
+        # do not make the port busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use (another server running?);"
+                    " choose one with --port"
+                )
+    return None
 
 
 def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -61,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Attaching to the embedded server (when DATABASE_URL is unset) registers this
         # process as one of its users; the workers reach it through the exported URL.
         resolve_database_url(settings)
+        # Once, from this supervising process: workers start the application, not this.
+        base = base_url(arguments.host, arguments.port)
+        logger.info("serving the API at %s; interactive docs at %s/docs", base, base)
         uvicorn.run(
             "app.main:create_app",
             factory=True,
@@ -95,6 +133,10 @@ def connection_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
         "server_header": False,
+        # The API has no WebSocket routes. uvicorn's "auto" would import a WebSocket library
+        # in every worker anyway, and before 0.50 that import is websockets' deprecated legacy
+        # module, which warns.
+        "ws": "none",
         "timeout_graceful_shutdown": 10,
     }
 
