@@ -151,6 +151,20 @@ async def test_an_overlong_if_none_match_is_refused_even_when_stored(
     assert within.status_code == 304
 
 
+async def test_a_star_revalidates_only_what_exists(
+    apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    """`If-None-Match: *` is checked before the route's parameters: it must not turn a bad
+    query or an unknown slug into a 304."""
+    _, cached, _ = apps
+    star = {"If-None-Match": "*"}
+    assert (await cached.get("/v1/exercises?limit=0", headers=star)).status_code == 422
+    assert (await cached.get("/v1/exercises?level=expert", headers=star)).status_code == 422
+    assert (await cached.get("/v1/tips/no-such-tip", headers=star)).status_code == 404
+    assert (await cached.get("/v1/tips", headers=star)).status_code == 200  # not yet known
+    assert (await cached.get("/v1/tips", headers=star)).status_code == 304  # now it is
+
+
 async def test_a_change_is_never_answered_from_the_old_bytes(
     loaded: str, apps: tuple[FastAPI, httpx.AsyncClient, httpx.AsyncClient]
 ) -> None:

@@ -47,6 +47,10 @@ def etag_for(revision: int, scope: Scope) -> str:
     return f'"r{revision}-{hashlib.sha256(key).hexdigest()[:20]}"'
 
 
+def _is_star(header: str | None) -> bool:
+    return header is not None and header.strip() == "*"
+
+
 def matches_etag(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -81,11 +85,15 @@ async def conditional_get(
     with the stored bytes when this worker has answered the same request at this revision."""
     revision = await known_revision(session)
     etag = etag_for(revision.number, request.scope)
-    if matches_etag(if_none_match, etag):
-        raise NotModifiedError(etag)
     cache: RepresentationCache | None = getattr(request.app.state, "representations", None)
+    stored = cache.get(revision.stamp, etag) if cache is not None else None
+    # This runs before the route's own parameters are checked, so `*` ("any current copy")
+    # matches only a representation known to exist: for a bad query or an unknown slug it
+    # would otherwise be a 304 instead of the 422 or 404. A named tag was issued for this
+    # very URL at this revision, so its request was valid.
+    if matches_etag(if_none_match, etag) and (stored is not None or not _is_star(if_none_match)):
+        raise NotModifiedError(etag)
     if cache is not None:
-        stored = cache.get(revision.stamp, etag)
         if stored is not None:
             raise CachedRepresentationError(stored)
         request.scope.setdefault("state", {})[PENDING_KEY] = (revision.stamp, etag)
