@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     public_url: AnyHttpUrl | None = None
     # Who integrators write to; the OpenAPI document's `info.contact`.
     contact_email: EmailStr = "api@spotter.example"
+    # Prometheus metrics at /metrics (app/metrics.py). With a token, a scrape must send
+    # `Authorization: Bearer <token>`; without one, keep /metrics off the public proxy.
+    metrics_enabled: bool = True
+    metrics_token: SecretStr = SecretStr("")
 
     # Connections, proxies and sign-in limits (issue 9, points 5, 10 and 13).
     # uvicorn buffers request headers without limit and has no header read timeout; the
