@@ -1,22 +1,26 @@
 """Prometheus metrics at /metrics: requests by route template, pools, refusals, the
-recommender, and access to the endpoint."""
+recommender, access to the endpoint, and totals that add up across two workers."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import Metric, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.main import create_app
-from app.metrics import UNMATCHED, _forget_dead_workers
+from app.metrics import MULTIPROCESS_ENV, UNMATCHED, _forget_dead_workers
 from app.recommendations.examples import OPENAPI_EXAMPLES
-from tests.conftest import asgi_client, make_settings
+from tests.conftest import DatabaseFactory, asgi_client, make_settings
+from tests.support.server import wait_until_ready, worker_pids
+from tests.test_serving import STARTED, server_env, serving
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 EXERCISE = "/v1/exercises/{slug}"
@@ -188,3 +192,61 @@ def test_a_dead_workers_pool_figures_are_dropped(tmp_path: Path) -> None:
     assert mine.exists()
     assert kept.exists()
     assert not gone.exists()
+
+
+# --------------------------------------------------------------------------- two workers
+
+
+def worker_counts(directory: Path, pid: int, route: str) -> float:
+    """What one worker has counted for ``route``, from its own file (made at its first)."""
+    file = directory / f"counter_{pid}.db"
+    if not file.exists():
+        return 0
+    merged: list[Metric] = multiprocess.MultiProcessCollector.merge(  # type: ignore[no-untyped-call]
+        [str(file)], accumulate=False
+    )
+    return sum(
+        sample.value
+        for family in merged
+        for sample in family.samples
+        if sample.name == "http_requests_total" and sample.labels.get("route") == route
+    )
+
+
+def metrics_directory(pid: int) -> Path:
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    prefix = f"{MULTIPROCESS_ENV}=".encode()
+    (entry,) = (e for e in environ if e.startswith(prefix))
+    return Path(entry.removeprefix(prefix).decode())
+
+
+@pytest.fixture
+def two_workers(database_factory: DatabaseFactory) -> Iterator[tuple[str, list[int]]]:
+    env = {k: v for k, v in server_env(database_factory()).items() if k != MULTIPROCESS_ENV}
+    with serving(env, "--migrate", "--workers", "2") as (base, process, output):
+        started = output.wait_for("Started server process", count=2)
+        output.wait_for(STARTED, count=2)
+        wait_until_ready(base, process)
+        pids = worker_pids(started)
+        directory = metrics_directory(pids[0])
+        yield base, pids
+    assert not directory.exists(), "the server leaves no metrics files behind"
+
+
+@pytest.mark.slow
+def test_any_worker_answers_a_scrape_with_the_totals(two_workers: tuple[str, list[int]]) -> None:
+    base, pids = two_workers
+    directory = metrics_directory(pids[0])
+    sent = 0
+    # A new connection each time, until both workers have answered some (the kernel hands
+    # connections to whichever worker accepts first).
+    while sent < 400 and not all(worker_counts(directory, pid, "/healthz") for pid in pids):
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200
+        sent += 1
+    assert all(worker_counts(directory, pid, "/healthz") for pid in pids)
+    for _ in range(8):  # scrapes land on both workers too
+        samples = parse(httpx.get(f"{base}/metrics", timeout=30).text)
+        assert requests(samples, "GET", "/healthz", 200) == sent
+        # Pool sizes are sums over the live workers: 2 x 8 for requests, 2 x 3 for the limiter.
+        assert value(samples, "spotter_db_pool_size_connections", pool="app") == 16
+        assert value(samples, "spotter_db_pool_size_connections", pool="ratelimit") == 6
