@@ -136,7 +136,8 @@ class Settings(BaseSettings):
     representation_cache_bytes: int = Field(default=64 * 1_048_576, ge=0, le=1_073_741_824)
     # FastAPI's native OpenTelemetry spans, metrics and logs, sent to the providers the
     # process configures. Off by default: even unconfigured, its per-request check of the
-    # global providers cost a fifth of a stored catalog answer.
+    # global providers cost a fifth of a stored catalog answer. Spans alone are also sent
+    # when an OTLP endpoint is set the standard way (app/tracing.py).
     opentelemetry: bool = False
     # Where clients reach this deployment (https://api.example.com): the OpenAPI document's
     # first server. Unset, the document names only "/", the host that served it.

@@ -64,6 +64,7 @@ from app.problems import router as problems
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
 from app.ratelimit.service import Limiter, RateLimiter, build_limiter_engine
+from app.tracing import telemetry_config
 
 logger = logging.getLogger(__name__)
 
@@ -218,9 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # One schema per model here; app/openapi_io.py then derives the input and output forms
         # where they differ, with names that read well (not Model-Input / Model-Output).
         separate_input_output_schemas=False,
-        telemetry=None
-        if settings.opentelemetry
-        else {"tracing": False, "metrics": False, "logs": False},
+        telemetry=telemetry_config(settings),
     )
     app.state.settings = settings
     app.state.representations = (
