@@ -29,7 +29,7 @@ class RequestLogMiddleware:
     It sits inside the request-id middleware (so both see the id) and outside FastAPI's own
     exception handling, so only faults nothing else handled reach it. The metrics are taken
     here rather than in a middleware of their own: this one already has the status and the
-    time, and each layer costs a stored catalog answer a few per cent.
+    time, and another layer would wrap every request's send once more.
     """
 
     def __init__(self, app: ASGIApp, *, metrics: HttpMetrics | None = None) -> None:
