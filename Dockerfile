@@ -11,15 +11,17 @@ ENV UV_COMPILE_BYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
+# Optional extras to install, e.g. `--build-arg EXTRAS=opentelemetry` for tracing (README).
+ARG EXTRAS=""
 # Dependencies first, so editing the source does not invalidate this layer.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-default-groups --no-install-project
+    uv sync --locked --no-default-groups --no-install-project ${EXTRAS:+--extra "$EXTRAS"}
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY app ./app
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-default-groups
+    uv sync --locked --no-default-groups ${EXTRAS:+--extra "$EXTRAS"}
 
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH="/app/.venv/bin:${PATH}" \

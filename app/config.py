@@ -136,13 +136,18 @@ class Settings(BaseSettings):
     representation_cache_bytes: int = Field(default=64 * 1_048_576, ge=0, le=1_073_741_824)
     # FastAPI's native OpenTelemetry spans, metrics and logs, sent to the providers the
     # process configures. Off by default: even unconfigured, its per-request check of the
-    # global providers cost a fifth of a stored catalog answer.
+    # global providers cost a fifth of a stored catalog answer. Spans alone are also sent
+    # when an OTLP endpoint is set the standard way (app/tracing.py).
     opentelemetry: bool = False
     # Where clients reach this deployment (https://api.example.com): the OpenAPI document's
     # first server. Unset, the document names only "/", the host that served it.
     public_url: AnyHttpUrl | None = None
     # Who integrators write to; the OpenAPI document's `info.contact`.
     contact_email: EmailStr = "api@spotter.example"
+    # Prometheus metrics at /metrics (app/metrics.py). With a token, a scrape must send
+    # `Authorization: Bearer <token>`; without one, keep /metrics off the public proxy.
+    metrics_enabled: bool = True
+    metrics_token: SecretStr = SecretStr("")
 
     # Connections, proxies and sign-in limits (issue 9, points 5, 10 and 13).
     # uvicorn buffers request headers without limit and has no header read timeout; the

@@ -44,6 +44,13 @@ from app.knowledge.representations import (
     cached_representation_handler,
 )
 from app.knowledge.watcher import RevisionWatcher
+from app.metrics import (
+    METRICS_PATH,
+    HttpMetrics,
+    forget_this_process,
+    instrument_pool,
+    metrics_endpoint,
+)
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
 from app.openapi_examples import attach_examples
 from app.openapi_headers import (
@@ -57,6 +64,7 @@ from app.problems import router as problems
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
 from app.ratelimit.service import Limiter, RateLimiter, build_limiter_engine
+from app.tracing import telemetry_config
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +133,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # before the failure, so one request per worker pays for a restart (tests/faults/).
     engine = build_engine(url, settings, pre_ping=False)
     app.state.engine = engine
+    if settings.metrics_enabled:
+        instrument_pool(engine, "app")
     app.state.sessionmaker = build_sessionmaker(engine)
     app.state.database_probe = health.DatabaseProbe(
         engine, timeout_s=settings.readiness_timeout_s, ttl_s=settings.readiness_cache_s
@@ -149,6 +159,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     else:
         limiter_engine = build_limiter_engine(url, settings)
         limiter = RateLimiter(limiter_engine)
+        if settings.metrics_enabled:
+            instrument_pool(limiter_engine, "ratelimit")
     app.state.rate_limiter = limiter
     cleanup = None
     if settings.rate_limit_enabled and limiter_engine is not None:
@@ -171,6 +183,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if redis_limiter is not None:
             await redis_limiter.close()
         await engine.dispose()
+        forget_this_process()
 
 
 async def _clean_rate_limits(limiter: Limiter, every_s: float) -> None:
@@ -206,9 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # One schema per model here; app/openapi_io.py then derives the input and output forms
         # where they differ, with names that read well (not Model-Input / Model-Output).
         separate_input_output_schemas=False,
-        telemetry=None
-        if settings.opentelemetry
-        else {"tracing": False, "metrics": False, "logs": False},
+        telemetry=telemetry_config(settings),
     )
     app.state.settings = settings
     app.state.representations = (
@@ -228,6 +239,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(problems.router)
     app.include_router(api.router)
     app.add_api_route("/", _to_the_docs, include_in_schema=False)
+    if settings.metrics_enabled:
+        # Outside the schema: a Prometheus text endpoint for operators, not part of the API
+        # clients are generated from (README, "Metrics and tracing"). Outside /v1, so never
+        # rate-limited.
+        app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
 
     # Added innermost first. From the outside in: the request id is assigned; security and
     # rate-limit headers are added to everything below, the request log's 500s included;
@@ -262,7 +278,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         timeout_s=settings.http_body_timeout_s,
     )
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(
+        RequestLogMiddleware,
+        metrics=HttpMetrics(app.routes) if settings.metrics_enabled else None,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     # Nothing reads the id from the request's headers (the logs take it from the context
     # variable), so they are not rewritten to carry a generated one.

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem_response
+from app.metrics import HttpMetrics
 
 access_logger = logging.getLogger("spotter.access")
 error_logger = logging.getLogger("spotter.errors")
@@ -22,14 +23,18 @@ REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class RequestLogMiddleware:
-    """Logs one line per request and turns any exception that escapes into a 500 problem.
+    """Logs one line per request, counts and times it for the metrics (when given), and turns
+    any exception that escapes into a 500 problem.
 
     It sits inside the request-id middleware (so both see the id) and outside FastAPI's own
-    exception handling, so only faults nothing else handled reach it.
+    exception handling, so only faults nothing else handled reach it. The metrics are taken
+    here rather than in a middleware of their own: this one already has the status and the
+    time, and another layer would wrap every request's send once more.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,12 +72,15 @@ class RequestLogMiddleware:
             )
             await response(scope, receive, send_wrapper)
         finally:
+            elapsed = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe(scope, status, elapsed)
             access_logger.info(
                 "request",
                 extra={
                     "method": scope.get("method"),
                     "path": scope.get("path"),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                 },
             )

@@ -12,9 +12,13 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
+import shutil
 import signal
 import socket
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -25,6 +29,9 @@ from app.db.embedded import resolve_database_url, stop_embedded_servers
 from app.logs import configure_logging, logging_config
 
 logger = logging.getLogger("spotter.serving")
+# prometheus_client's own variable (app.metrics reads it too; not imported from there, which
+# would bring the whole application into the supervisor).
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def parse_arguments(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
@@ -99,16 +106,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Once, from this supervising process: workers start the application, not this.
         base = base_url(arguments.host, arguments.port)
         logger.info("serving the API at %s; interactive docs at %s/docs", base, base)
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=arguments.host,
-            port=arguments.port,
-            workers=arguments.workers,
-            log_config=logging_config(settings),
-            timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
-            **connection_options(settings),
-        )
+        with shared_metrics(arguments.workers):
+            uvicorn.run(
+                "app.main:create_app",
+                factory=True,
+                host=arguments.host,
+                port=arguments.port,
+                workers=arguments.workers,
+                log_config=logging_config(settings),
+                timeout_worker_healthcheck=settings.worker_healthcheck_timeout_s,
+                **connection_options(settings),
+            )
     finally:
         # However the server ended, stop the embedded database here rather than in an exit
         # hook, with further stop signals ignored (a supervisor may repeat its SIGTERM, a
@@ -116,6 +124,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         stop_embedded_servers()
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a fresh directory for the metrics they share (app.metrics),
+    named in the environment they inherit, and removed when the server stops.
+
+    Files left by an earlier run would add its counts to this one's, hence a new directory
+    every time. One named by the operator is used as it is: emptying it is theirs to do.
+    A single worker keeps its metrics in memory, which is cheaper.
+    """
+    if workers < 2 or os.environ.get(METRICS_DIR_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="spotter-metrics-")
+    os.environ[METRICS_DIR_ENV] = directory
+    try:
+        yield
+    finally:
+        del os.environ[METRICS_DIR_ENV]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def connection_options(settings: Settings) -> dict[str, Any]:

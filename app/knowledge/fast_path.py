@@ -57,6 +57,8 @@ class StoredCatalogReads:
         if found is None:
             return False
         etag, stored, if_none_match = found
+        # What routing would have set, for the metrics (a 429 or 304 here counts there too).
+        scope["route"] = stored.route
         request = Request(scope, receive)
         try:
             await count_anonymous_request(request)

@@ -22,6 +22,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 # The request-state entry conditional_get leaves for the route: (stamp, ETag) of a miss.
 PENDING_KEY = "representation_key"
@@ -32,6 +33,9 @@ class Representation:
     body: bytes
     raw_headers: tuple[tuple[bytes, bytes], ...]
     media_type: str | None
+    # The route that first answered: an answer sent again before routing is counted under
+    # its template in the metrics, like the same request routed.
+    route: BaseRoute | None = None
 
     @property
     def size(self) -> int:
@@ -129,7 +133,9 @@ class CachingRoute(APIRoute):
                 cache.put(
                     stamp,
                     etag,
-                    Representation(body, tuple(response.raw_headers), response.media_type),
+                    Representation(
+                        body, tuple(response.raw_headers), response.media_type, route=self
+                    ),
                 )
             return response
 

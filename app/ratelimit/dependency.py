@@ -26,6 +26,7 @@ from app.auth.scopes import Scope
 from app.config import Settings
 from app.db.deadline import request_deadline
 from app.errors import TooManyRequestsError, UnauthorizedError
+from app.metrics import RATE_LIMIT_REFUSALS
 from app.ratelimit.service import Decision, Limiter, Policy
 from app.users.emails import normalise_email
 
@@ -131,6 +132,8 @@ def recorded(scope_state: dict[str, Any] | None) -> list[Decision]:
 
 
 def _refused(decision: Decision, detail: str) -> TooManyRequestsError:
+    # Every 429 of every policy is built here, the one before routing included.
+    RATE_LIMIT_REFUSALS.labels(decision.policy.name).inc()
     return TooManyRequestsError(
         f"{detail} Retry in {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s
     )
