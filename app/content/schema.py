@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from app.recommender.enums import Loading, ModificationKind, Pattern, RoutineProfile, Side
+from app.schema_docs import documented
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ARTICLE_SOURCE_SLUG = "king-of-the-gym-back-training"
@@ -75,7 +76,21 @@ Reps = Annotated[int, Field(strict=True, ge=1, le=100)]
 # --------------------------------------------------------------------------- vocabularies
 
 
+@documented(
+    SHOULDER="The shoulder (glenohumeral) joint.",
+    SCAPULA="The shoulder blade moving on the rib cage.",
+    SPINE="The spine, from neck to lower back.",
+    ELBOW="The elbow: bending and straightening the arm.",
+    FOREARM="The forearm's radioulnar joints: turning the palm up or down.",
+    WRIST="The wrist.",
+    HAND="The finger joints, as used in gripping.",
+    HIP="The hip joint.",
+    KNEE="The knee joint.",
+    ANKLE="The ankle joint.",
+)
 class Joint(StrEnum):
+    """The joint (or joint complex) a joint action moves."""
+
     SHOULDER = "shoulder"
     SCAPULA = "scapula"
     SPINE = "spine"
@@ -88,13 +103,30 @@ class Joint(StrEnum):
     ANKLE = "ankle"
 
 
+@documented(
+    SAGITTAL="Forward and backward movement, such as curls and rows.",
+    FRONTAL="Sideways movement, such as lateral raises and pull-ups.",
+    TRANSVERSE="Rotation, such as turning the torso or arm.",
+)
 class Plane(StrEnum):
+    """The anatomical plane a joint action moves in."""
+
     SAGITTAL = "sagittal"
     FRONTAL = "frontal"
     TRANSVERSE = "transverse"
 
 
+@documented(
+    BACK="Back: lats, traps, rhomboids, rear shoulders, teres and spinal erectors.",
+    CHEST="Chest: the pectoral muscles.",
+    SHOULDERS="Shoulders: the deltoids and rotator cuff.",
+    ARMS="Arms: biceps, triceps and forearms.",
+    CORE="Core: abdominal and trunk muscles.",
+    LEGS="Legs: hips, thighs and calves.",
+)
 class MuscleGroup(StrEnum):
+    """The broad muscle group a muscle belongs to, as used for filtering and weekly volume."""
+
     BACK = "back"
     CHEST = "chest"
     SHOULDERS = "shoulders"
@@ -103,7 +135,23 @@ class MuscleGroup(StrEnum):
     LEGS = "legs"
 
 
+@documented(
+    NECK="The neck.",
+    UPPER_BACK="The upper back, around the shoulder blades.",
+    MIDDLE_BACK="The middle back.",
+    LOWER_BACK="The lower back.",
+    CHEST="The chest.",
+    SHOULDER="The shoulder.",
+    UPPER_ARM="The upper arm.",
+    FOREARM="The forearm.",
+    ABDOMEN="The abdomen.",
+    HIP="The hip and buttocks.",
+    THIGH="The thigh.",
+    LOWER_LEG="The lower leg, below the knee.",
+)
 class Region(StrEnum):
+    """The area of the body where a muscle lies."""
+
     NECK = "neck"
     UPPER_BACK = "upper-back"
     MIDDLE_BACK = "middle-back"
@@ -118,6 +166,10 @@ class Region(StrEnum):
     LOWER_LEG = "lower-leg"
 
 
+@documented(
+    FRONT="Drawn on the front view of the body.",
+    BACK="Drawn on the back view of the body.",
+)
 class BodyView(StrEnum):
     """The body chart (front or back) on which the muscle is drawn."""
 
@@ -125,6 +177,11 @@ class BodyView(StrEnum):
     BACK = "back"
 
 
+@documented(
+    PRIME_MOVER="The main muscle producing the movement.",
+    SYNERGIST="Assists the prime mover.",
+    STABILIZER="Holds a joint steady while others produce the movement.",
+)
 class FunctionRole(StrEnum):
     """How a muscle contributes to a joint action."""
 
@@ -133,15 +190,29 @@ class FunctionRole(StrEnum):
     STABILIZER = "stabilizer"
 
 
+@documented(
+    PRIMARY="A main target of the exercise; each hard set counts as 1 set of weekly volume.",
+    SECONDARY="Trained to a lesser degree; each hard set counts as half a set.",
+)
 class MuscleRole(StrEnum):
-    """How much an exercise trains a muscle; the recommender credits primary 1.0, secondary 0.5."""
+    """How much an exercise trains a muscle."""
 
     PRIMARY = "primary"
     SECONDARY = "secondary"
 
 
+@documented(
+    STRENGTH="General strength training.",
+    POWERLIFTING="The powerlifts (squat, bench press, deadlift) and their close variants.",
+    OLYMPIC_WEIGHTLIFTING="The Olympic lifts (snatch, clean and jerk) and their drills.",
+    STRONGMAN="Strongman events such as carries and stone lifts.",
+    PLYOMETRICS="Jumps and other explosive movements.",
+    STRETCHING="Mobility and stretching.",
+    CARDIO="Conditioning and endurance work.",
+)
 class Category(StrEnum):
-    """Broad exercise category (the values third-party datasets such as free-exercise-db use)."""
+    """Broad exercise category (the values public exercise datasets such as free-exercise-db
+    use)."""
 
     STRENGTH = "strength"
     POWERLIFTING = "powerlifting"
@@ -152,18 +223,38 @@ class Category(StrEnum):
     CARDIO = "cardio"
 
 
+@documented(
+    COMPOUND="Moves several joints, training several muscle groups at once.",
+    ISOLATION="Moves a single joint, targeting one muscle group.",
+)
 class Mechanic(StrEnum):
+    """Whether an exercise moves one joint or several."""
+
     COMPOUND = "compound"
     ISOLATION = "isolation"
 
 
+@documented(
+    PULL="The load is pulled towards the body.",
+    PUSH="The load is pushed away from the body.",
+    STATIC="A position is held without moving.",
+)
 class Force(StrEnum):
+    """The direction of force an exercise applies."""
+
     PULL = "pull"
     PUSH = "push"
     STATIC = "static"
 
 
+@documented(
+    BEGINNER="Suitable for someone new to strength training.",
+    INTERMEDIATE="For someone with a solid base who no longer progresses every session.",
+    ADVANCED="For experienced lifters with well-practised technique.",
+)
 class Level(StrEnum):
+    """The training level an exercise, tip or strategy is aimed at."""
+
     BEGINNER = "beginner"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
@@ -174,7 +265,15 @@ BODYWEIGHT_LOADINGS = frozenset(
 )
 
 
+@documented(
+    TECHNIQUE="How to perform a movement.",
+    POSTURE="Body position and alignment.",
+    PROGRAMMING="Choosing exercises, sets, reps and progression.",
+    SAFETY="Avoiding injury.",
+)
 class TipCategory(StrEnum):
+    """The subject a tip is about."""
+
     TECHNIQUE = "technique"
     POSTURE = "posture"
     PROGRAMMING = "programming"
@@ -186,7 +285,15 @@ class VariantCode(StrEnum):
     B = "b"
 
 
+@documented(
+    ARTICLE="A published article or blog post.",
+    BOOK="A book.",
+    WEBSITE="A website or online tool.",
+    FORUM_POST="A post in an online forum or community.",
+)
 class SourceKind(StrEnum):
+    """What kind of publication a source is."""
+
     ARTICLE = "article"
     BOOK = "book"
     WEBSITE = "website"

@@ -10,13 +10,23 @@ from pydantic import Field
 from app.content import schema as content_schema
 from app.content.schema import CommonMistake, LadderStep, RepRange
 from app.knowledge.schemas import ExerciseRef, JointActionRef, PublicModel, SourceRef, TipRef
+from app.schema_docs import documented
 
 # The content files' own enum: the administrators' API takes content items as bodies, and one
 # enum under one name keeps the OpenAPI schema names unambiguous.
 MuscleRole = content_schema.MuscleRole
 
 
+@documented(
+    NAME="By name, A to Z.",
+    NAME_DESC="By name, Z to A.",
+    TOP_PICK="The five top back exercises first, in their ranked order, then the rest by name.",
+    RELEVANCE="Best match for the text query `q` first (the default when `q` is given); by "
+    "name when there is no query.",
+)
 class ExerciseSort(StrEnum):
+    """The order of an exercise list."""
+
     NAME = "name"
     NAME_DESC = "-name"
     TOP_PICK = "top_pick"
