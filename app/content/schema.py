@@ -751,20 +751,40 @@ class Strategy(ContentModel):
 
 
 class RoutineEntry(ContentModel):
-    """One exercise in a routine day: ``sets`` sets of ``reps`` (a range when low < high).
+    """One exercise of a routine day, with its sets and reps."""
 
-    ``exercise`` is a catalog slug; exercises the catalog does not hold (leg press, lateral raise)
-    are named in ``name`` with ``exercise`` null. ``last_set_amrap`` marks a final set taken for as
-    many reps as possible ("5+"). ``alternatives`` are catalog slugs the routine allows instead.
-    """
+    # One exercise in a routine day: ``sets`` sets of ``reps`` (a range when low < high).
+    #
+    # ``exercise`` is a catalog slug; exercises the catalog does not hold (leg press, lateral
+    # raise) are named in ``name`` with ``exercise`` null. ``last_set_amrap`` marks a final set
+    # taken for as many reps as possible ("5+"). ``alternatives`` are catalog slugs the routine
+    # allows instead.
 
-    exercise: Slug | None = None
-    name: Name | None = None
-    sets: Count
-    reps: RepRange
-    last_set_amrap: bool = Field(default=False, strict=True)
-    alternatives: SlugList = Field(default_factory=list, max_length=5)
-    note: ShortText | None = None
+    exercise: Slug | None = Field(
+        default=None,
+        description="Slug of the exercise (see `/v1/exercises`); null when the catalog does not "
+        "hold it, and `name` names it instead.",
+    )
+    name: Name | None = Field(
+        default=None,
+        description="Name of the exercise when the catalog does not hold it (`exercise` is "
+        "then null); may be null otherwise.",
+    )
+    sets: Count = Field(description="Number of sets.")
+    reps: RepRange = Field(description="Reps per set; a single number when `low` equals `high`.")
+    last_set_amrap: bool = Field(
+        default=False,
+        strict=True,
+        description='True when the last set is taken for as many reps as possible ("5+").',
+    )
+    alternatives: SlugList = Field(
+        default_factory=list,
+        max_length=5,
+        description="Slugs of exercises the routine allows instead.",
+    )
+    note: ShortText | None = Field(
+        default=None, description="Extra instructions for this exercise, if any."
+    )
 
     @model_validator(mode="after")
     def _named(self) -> Self:
@@ -775,9 +795,15 @@ class RoutineEntry(ContentModel):
 
 
 class RoutineDay(ContentModel):
-    name: Name
-    entries: list[RoutineEntry] = Field(min_length=1, max_length=12)
-    note: ShortText | None = None
+    """One training day of a routine, with its exercises in order."""
+
+    name: Name = Field(description="Name of the day, such as `Workout A`.")
+    entries: list[RoutineEntry] = Field(
+        min_length=1, max_length=12, description="The day's exercises, in the order they are done."
+    )
+    note: ShortText | None = Field(
+        default=None, description="Extra instructions for the day, if any."
+    )
 
 
 class Routine(ContentModel):

@@ -62,14 +62,12 @@ class ProfileIn(StrictModel):
     experience: Experience = Field(description="Declared level; the engine may suggest another.")
     unit: Unit = Field(
         default=Unit.KG,
-        description="Unit of every weight in the request and the answer: `kg` (default) or `lb`.",
+        description="Unit of every weight in the request and the answer.",
     )
     bodyweight: float | None = Field(
         default=None, gt=20, le=400, description="Needed for bodyweight lifts' loads."
     )
-    goal: Goal = Field(
-        default=Goal.GENERAL, description="What the lifter trains for; `general` when omitted."
-    )
+    goal: Goal = Field(default=Goal.GENERAL, description="What the lifter trains for.")
     routine_profile: RoutineProfile = Field(
         default=RoutineProfile.STRONGLIFTS,
         description=(
