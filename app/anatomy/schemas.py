@@ -66,7 +66,7 @@ class MuscleSummary(PublicModel):
 class MusclePerformer(PublicModel):
     """A muscle that performs a joint action, and its role."""
 
-    muscle: MuscleRef = Field(description="The muscle.")
+    muscle: MuscleRef = Field(description="The muscle that performs it.")
     role: str = Field(
         examples=["prime_mover"], description="`prime_mover`, `synergist` or `stabilizer`."
     )

@@ -82,7 +82,7 @@ Reps = Annotated[int, Field(strict=True, ge=1, le=100)]
     SPINE="The spine, from neck to lower back.",
     ELBOW="The elbow: bending and straightening the arm.",
     FOREARM="The forearm's radioulnar joints: turning the palm up or down.",
-    WRIST="The wrist.",
+    WRIST="The wrist joint, between forearm and hand.",
     HAND="The finger joints, as used in gripping.",
     HIP="The hip joint.",
     KNEE="The knee joint.",
@@ -136,17 +136,17 @@ class MuscleGroup(StrEnum):
 
 
 @documented(
-    NECK="The neck.",
+    NECK="The neck, between head and shoulders.",
     UPPER_BACK="The upper back, around the shoulder blades.",
     MIDDLE_BACK="The middle back.",
     LOWER_BACK="The lower back.",
-    CHEST="The chest.",
+    CHEST="The front of the upper torso.",
     SHOULDER="The shoulder.",
     UPPER_ARM="The upper arm.",
     FOREARM="The forearm.",
     ABDOMEN="The abdomen.",
     HIP="The hip and buttocks.",
-    THIGH="The thigh.",
+    THIGH="The thigh, between hip and knee.",
     LOWER_LEG="The lower leg, below the knee.",
 )
 class Region(StrEnum):
@@ -287,7 +287,7 @@ class VariantCode(StrEnum):
 
 @documented(
     ARTICLE="A published article or blog post.",
-    BOOK="A book.",
+    BOOK="A printed or electronic book.",
     WEBSITE="A website or online tool.",
     FORUM_POST="A post in an online forum or community.",
 )
