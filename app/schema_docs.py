@@ -32,6 +32,17 @@ class _SchemaHandler(Protocol):
     def resolve_ref_schema(self, json_schema: JsonSchema, /) -> JsonSchema: ...
 
 
+def _own_docstring(cls: type) -> str:
+    """The docstring written for ``cls``, or "" (not one inherited or generated)."""
+    doc = cls.__dict__.get("__doc__") or ""
+    # dataclass() gives a class without a docstring its signature as one.
+    if is_dataclass(cls) and doc == cls.__name__ + str(inspect.signature(cls)).replace(
+        " -> None", ""
+    ):
+        return ""
+    return inspect.cleandoc(doc)
+
+
 def documented(**descriptions: str) -> Callable[[T], T]:
     """Describe every member of an enum, or every field of a dataclass, keyed by its name.
 
@@ -41,7 +52,7 @@ def documented(**descriptions: str) -> Callable[[T], T]:
     """
 
     def apply(cls: T) -> T:
-        summary = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+        summary = _own_docstring(cls)
         if not summary:
             msg = f"{cls.__name__} needs a docstring: it is the schema's description"
             raise TypeError(msg)

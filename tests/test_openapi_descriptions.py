@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+import pytest
+
+from app.schema_docs import documented
 
 # Internal references a client cannot follow: the specification's sections, its rule numbers
 # and the source article the knowledge base was written from.
@@ -93,3 +99,30 @@ async def test_descriptions_name_no_internal_references(openapi: dict[str, Any])
         if INTERNAL.search(text)
     ]
     assert not leaks, "\n".join(leaks)
+
+
+class Colour(StrEnum):
+    """A colour."""
+
+    RED = "red"
+    BLUE = "blue"
+
+
+def test_documented_refuses_an_undescribed_or_unknown_name() -> None:
+    with pytest.raises(ValueError, match=r"undescribed \['BLUE'\], unknown \[\]"):
+        documented(RED="The colour of blood.")(Colour)
+    with pytest.raises(ValueError, match=r"undescribed \[\], unknown \['GREEN'\]"):
+        documented(RED="Warm.", BLUE="Cold.", GREEN="Neither.")(Colour)
+
+
+def test_documented_requires_a_docstring() -> None:
+    class Bare(StrEnum):
+        X = "x"
+
+    @dataclass
+    class Plain:  # dataclass() writes its signature as the docstring: not a description
+        x: int
+
+    for cls, name in ((Bare, "X"), (Plain, "x")):
+        with pytest.raises(TypeError, match="needs a docstring"):
+            documented(**{name: "Some value."})(cls)
