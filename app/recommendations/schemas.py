@@ -240,7 +240,11 @@ class FeedbackIn(StrictModel):
         description="0 = better than last week, 3 = clearly worse.",
     )
     pump: int = Field(
-        strict=True, default=0, ge=0, le=3, description="0 = a strong pump, 3 = no pump at all."
+        strict=True,
+        default=0,
+        ge=0,
+        le=3,
+        description="0 = a strong pump, 3 = no pump at all; recorded, not used in decisions.",
     )
     joint_pain: int = Field(
         strict=True, default=0, ge=0, le=3, description="0 = none, 3 = pain that limited training."

@@ -233,9 +233,9 @@ class Variant(StrEnum):
     "failure.",
     MOD_FAILURE_FINAL_SET="The modification takes the final set to failure, all else unchanged.",
     RPE_ADJUST_UP="The logged sets felt easier than the target RPE, so the load goes up (by at "
-    "most 7.5 %).",
+    "most 7.5 % by default).",
     RPE_ADJUST_DOWN="The logged sets felt harder than the target RPE, so the load goes down "
-    "(by at most 10 %).",
+    "(by at most 10 % by default).",
     HIGH_EFFORT_EARLY_SET="A beginner logged one rep or less in reserve before the last set; "
     "the load is not changed for it, but the effort is worth watching.",
     DELOAD_REGRESSION="Performance is going backwards (falling e1RM or repeated misses at a "
