@@ -24,8 +24,10 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(enforce_rate_limit)])
 
 
 class ApiIndex(BaseModel):
-    name: str = Field(examples=["Spotter"])
-    version: str = Field(examples=["0.1.0"])
+    """Entry point of the API: its name, version and where its documentation lives."""
+
+    name: str = Field(examples=["Spotter"], description="Name of the API.")
+    version: str = Field(examples=["0.1.0"], description="Version of the running API.")
     docs: str = Field(description="Interactive API documentation.", examples=["/docs"])
     openapi: str = Field(description="The OpenAPI document.", examples=["/openapi.json"])
 

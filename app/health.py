@@ -10,7 +10,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,12 +23,19 @@ router = APIRouter(tags=["operations"])
 
 
 class Liveness(BaseModel):
-    status: Literal["ok"] = "ok"
+    """The process is up and serving requests."""
+
+    status: Literal["ok"] = Field(default="ok", description="Always `ok`.")
 
 
 class Readiness(BaseModel):
-    status: Literal["ready"] = "ready"
-    database: Literal["ok"] = "ok"
+    """The service can handle traffic: its database answers."""
+
+    status: Literal["ready"] = Field(
+        default="ready",
+        description="Always `ready`; a service that is not ready answers 503 instead.",
+    )
+    database: Literal["ok"] = Field(default="ok", description="Always `ok`: the database answered.")
 
 
 @router.get(

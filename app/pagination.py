@@ -34,7 +34,7 @@ CursorQuery = Annotated[
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
+    items: list[T] = Field(description="The items on this page, in the listing's order.")
     limit: int = Field(description="The page size used.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."

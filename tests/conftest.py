@@ -189,6 +189,15 @@ async def client(app: FastAPI, db_session: AsyncSession) -> AsyncIterator[httpx.
         app.state.revision_watcher = watcher
 
 
+@pytest.fixture
+async def openapi(client: httpx.AsyncClient) -> dict[str, Any]:
+    """The live OpenAPI document, as a client downloads it."""
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The read-only shared material beside the repository (article, datasets, schemas).

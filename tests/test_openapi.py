@@ -6,21 +6,12 @@ import re
 from typing import Any
 
 import httpx
-import pytest
 from pydantic import AnyHttpUrl
 
 from app.config import Settings
 from app.main import create_app
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
-
-
-@pytest.fixture
-async def openapi(client: httpx.AsyncClient) -> dict[str, Any]:
-    response = await client.get("/openapi.json")
-    assert response.status_code == 200
-    document: dict[str, Any] = response.json()
-    return document
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

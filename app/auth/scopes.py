@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.schema_docs import documented
+
 
 class Scope(StrEnum):
+    """A permission an access token or API key carries."""
+
     KB_READ = "kb:read"  # the public knowledge base, with a key's higher quota
     LOGS_READ = "logs:read"
     LOGS_WRITE = "logs:write"
@@ -25,6 +29,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.RECOMMENDATIONS_READ: "Get recommendations from the lifter's stored training.",
     Scope.KB_ADMIN: "Administer the knowledge base (administrators only).",
 }
+documented(**{scope.name: text for scope, text in SCOPE_DESCRIPTIONS.items()})(Scope)
 
 
 def scopes_of(*, is_admin: bool) -> frozenset[Scope]:

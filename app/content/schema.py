@@ -39,6 +39,7 @@ from pydantic import (
 )
 
 from app.recommender.enums import Loading, ModificationKind, Pattern, RoutineProfile, Side
+from app.schema_docs import documented
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ARTICLE_SOURCE_SLUG = "king-of-the-gym-back-training"
@@ -75,7 +76,21 @@ Reps = Annotated[int, Field(strict=True, ge=1, le=100)]
 # --------------------------------------------------------------------------- vocabularies
 
 
+@documented(
+    SHOULDER="The shoulder (glenohumeral) joint.",
+    SCAPULA="The shoulder blade moving on the rib cage.",
+    SPINE="The spine, from neck to lower back.",
+    ELBOW="The elbow: bending and straightening the arm.",
+    FOREARM="The forearm's radioulnar joints: turning the palm up or down.",
+    WRIST="The wrist joint, between forearm and hand.",
+    HAND="The finger joints, as used in gripping.",
+    HIP="The hip joint.",
+    KNEE="The knee joint.",
+    ANKLE="The ankle joint.",
+)
 class Joint(StrEnum):
+    """The joint (or joint complex) a joint action moves."""
+
     SHOULDER = "shoulder"
     SCAPULA = "scapula"
     SPINE = "spine"
@@ -88,13 +103,30 @@ class Joint(StrEnum):
     ANKLE = "ankle"
 
 
+@documented(
+    SAGITTAL="Forward and backward movement, such as curls and rows.",
+    FRONTAL="Sideways movement, such as lateral raises and pull-ups.",
+    TRANSVERSE="Rotation, such as turning the torso or arm.",
+)
 class Plane(StrEnum):
+    """The anatomical plane a joint action moves in."""
+
     SAGITTAL = "sagittal"
     FRONTAL = "frontal"
     TRANSVERSE = "transverse"
 
 
+@documented(
+    BACK="Back: lats, traps, rhomboids, rear shoulders, teres and spinal erectors.",
+    CHEST="Chest: the pectoral muscles.",
+    SHOULDERS="Shoulders: the deltoids and rotator cuff.",
+    ARMS="Arms: biceps, triceps and forearms.",
+    CORE="Core: abdominal and trunk muscles.",
+    LEGS="Legs: hips, thighs and calves.",
+)
 class MuscleGroup(StrEnum):
+    """The broad muscle group a muscle belongs to, as used for filtering and weekly volume."""
+
     BACK = "back"
     CHEST = "chest"
     SHOULDERS = "shoulders"
@@ -103,7 +135,23 @@ class MuscleGroup(StrEnum):
     LEGS = "legs"
 
 
+@documented(
+    NECK="The neck, between head and shoulders.",
+    UPPER_BACK="The upper back, around the shoulder blades.",
+    MIDDLE_BACK="The middle back.",
+    LOWER_BACK="The lower back.",
+    CHEST="The front of the upper torso.",
+    SHOULDER="The shoulder.",
+    UPPER_ARM="The upper arm.",
+    FOREARM="The forearm.",
+    ABDOMEN="The abdomen.",
+    HIP="The hip and buttocks.",
+    THIGH="The thigh, between hip and knee.",
+    LOWER_LEG="The lower leg, below the knee.",
+)
 class Region(StrEnum):
+    """The area of the body where a muscle lies."""
+
     NECK = "neck"
     UPPER_BACK = "upper-back"
     MIDDLE_BACK = "middle-back"
@@ -118,6 +166,10 @@ class Region(StrEnum):
     LOWER_LEG = "lower-leg"
 
 
+@documented(
+    FRONT="Drawn on the front view of the body.",
+    BACK="Drawn on the back view of the body.",
+)
 class BodyView(StrEnum):
     """The body chart (front or back) on which the muscle is drawn."""
 
@@ -125,6 +177,11 @@ class BodyView(StrEnum):
     BACK = "back"
 
 
+@documented(
+    PRIME_MOVER="The main muscle producing the movement.",
+    SYNERGIST="Assists the prime mover.",
+    STABILIZER="Holds a joint steady while others produce the movement.",
+)
 class FunctionRole(StrEnum):
     """How a muscle contributes to a joint action."""
 
@@ -133,15 +190,29 @@ class FunctionRole(StrEnum):
     STABILIZER = "stabilizer"
 
 
+@documented(
+    PRIMARY="A main target of the exercise; each hard set counts as 1 set of weekly volume.",
+    SECONDARY="Trained to a lesser degree; each hard set counts as half a set.",
+)
 class MuscleRole(StrEnum):
-    """How much an exercise trains a muscle; the recommender credits primary 1.0, secondary 0.5."""
+    """How much an exercise trains a muscle."""
 
     PRIMARY = "primary"
     SECONDARY = "secondary"
 
 
+@documented(
+    STRENGTH="General strength training.",
+    POWERLIFTING="The powerlifts (squat, bench press, deadlift) and their close variants.",
+    OLYMPIC_WEIGHTLIFTING="The Olympic lifts (snatch, clean and jerk) and their drills.",
+    STRONGMAN="Strongman events such as carries and stone lifts.",
+    PLYOMETRICS="Jumps and other explosive movements.",
+    STRETCHING="Mobility and stretching.",
+    CARDIO="Conditioning and endurance work.",
+)
 class Category(StrEnum):
-    """Broad exercise category (the values third-party datasets such as free-exercise-db use)."""
+    """Broad exercise category (the values public exercise datasets such as free-exercise-db
+    use)."""
 
     STRENGTH = "strength"
     POWERLIFTING = "powerlifting"
@@ -152,18 +223,38 @@ class Category(StrEnum):
     CARDIO = "cardio"
 
 
+@documented(
+    COMPOUND="Moves several joints, training several muscle groups at once.",
+    ISOLATION="Moves a single joint, targeting one muscle group.",
+)
 class Mechanic(StrEnum):
+    """Whether an exercise moves one joint or several."""
+
     COMPOUND = "compound"
     ISOLATION = "isolation"
 
 
+@documented(
+    PULL="The load is pulled towards the body.",
+    PUSH="The load is pushed away from the body.",
+    STATIC="A position is held without moving.",
+)
 class Force(StrEnum):
+    """The direction of force an exercise applies."""
+
     PULL = "pull"
     PUSH = "push"
     STATIC = "static"
 
 
+@documented(
+    BEGINNER="Suitable for someone new to strength training.",
+    INTERMEDIATE="For someone with a solid base who no longer progresses every session.",
+    ADVANCED="For experienced lifters with well-practised technique.",
+)
 class Level(StrEnum):
+    """The training level an exercise, tip or strategy is aimed at."""
+
     BEGINNER = "beginner"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
@@ -174,7 +265,15 @@ BODYWEIGHT_LOADINGS = frozenset(
 )
 
 
+@documented(
+    TECHNIQUE="How to perform a movement.",
+    POSTURE="Body position and alignment.",
+    PROGRAMMING="Choosing exercises, sets, reps and progression.",
+    SAFETY="Avoiding injury.",
+)
 class TipCategory(StrEnum):
+    """The subject a tip is about."""
+
     TECHNIQUE = "technique"
     POSTURE = "posture"
     PROGRAMMING = "programming"
@@ -186,7 +285,15 @@ class VariantCode(StrEnum):
     B = "b"
 
 
+@documented(
+    ARTICLE="A published article or blog post.",
+    BOOK="A printed or electronic book.",
+    WEBSITE="A website or online tool.",
+    FORUM_POST="A post in an online forum or community.",
+)
 class SourceKind(StrEnum):
+    """What kind of publication a source is."""
+
     ARTICLE = "article"
     BOOK = "book"
     WEBSITE = "website"
@@ -230,42 +337,67 @@ class Source(ContentModel):
 
 
 class JointAction(ContentModel):
-    """A movement of one joint, e.g. shoulder extension. ``joint_actions.yaml``."""
+    """A movement of one joint, such as shoulder extension."""
 
-    slug: Slug
-    name: Name
-    joint: Joint
-    plane: Plane
-    aliases: AliasList = Field(default_factory=list, max_length=10)
-    description: Text
-    sources: SlugList = Field(default_factory=list, max_length=10)
+    # A movement of one joint, e.g. shoulder extension. ``joint_actions.yaml``.
+
+    slug: Slug = Field(description="Stable identifier, lowercase words joined by hyphens.")
+    name: Name = Field(description="Display name.")
+    joint: Joint = Field(description="The joint that moves.")
+    plane: Plane = Field(description="The plane it moves in.")
+    aliases: AliasList = Field(
+        default_factory=list, max_length=10, description="Other names it is known by."
+    )
+    description: Text = Field(description="What the movement is, in plain words.")
+    sources: SlugList = Field(
+        default_factory=list,
+        max_length=10,
+        description="Slugs of the sources it is based on (see `/v1/sources`).",
+    )
 
 
 class MuscleFunction(ContentModel):
     """A muscle's contribution to a joint action."""
 
-    joint_action: Slug
+    joint_action: Slug = Field(description="Slug of the joint action.")
     role: FunctionRole
-    note: ShortText | None = None
+    note: ShortText | None = Field(
+        default=None, description="Extra detail on how the muscle contributes, if any."
+    )
 
 
 class Muscle(ContentModel):
-    """A muscle, head or fibre part. ``muscles.yaml``.
+    """A muscle, or one head or part of a muscle, with what it does."""
 
-    ``parent`` links a head or fibre part to its whole muscle (one level deep: a parent has no
-    parent). Parents carry the functions of the whole muscle; parts carry their own.
-    """
+    # A muscle, head or fibre part. ``muscles.yaml``.
+    #
+    # ``parent`` links a head or fibre part to its whole muscle (one level deep: a parent has no
+    # parent). Parents carry the functions of the whole muscle; parts carry their own.
 
-    slug: Slug
-    name: Name
-    aliases: AliasList = Field(default_factory=list, max_length=15)
-    group: MuscleGroup
-    region: Region | None = None
-    parent: Slug | None = None
+    slug: Slug = Field(description="Stable identifier, lowercase words joined by hyphens.")
+    name: Name = Field(description="Display name.")
+    aliases: AliasList = Field(
+        default_factory=list, max_length=15, description="Other names it is known by."
+    )
+    group: MuscleGroup = Field(description="The broad muscle group it belongs to.")
+    region: Region | None = Field(
+        default=None, description="Where on the body it lies; null when it spans several regions."
+    )
+    parent: Slug | None = Field(
+        default=None,
+        description="For a head or part: the slug of the whole muscle (one level deep); null for "
+        "a whole muscle.",
+    )
     view: BodyView
-    description: Text
-    functions: list[MuscleFunction] = Field(min_length=1, max_length=12)
-    sources: SlugList = Field(default_factory=list, max_length=10)
+    description: Text = Field(description="What the muscle is and does, in plain words.")
+    functions: list[MuscleFunction] = Field(
+        min_length=1, max_length=12, description="The joint actions it contributes to, and how."
+    )
+    sources: SlugList = Field(
+        default_factory=list,
+        max_length=10,
+        description="Slugs of the sources it is based on (see `/v1/sources`).",
+    )
 
     @field_validator("functions")
     @classmethod
@@ -303,19 +435,25 @@ class Equipment(ContentModel):
 
 
 class ExerciseMuscle(ContentModel):
-    muscle: Slug
+    """A muscle an exercise trains, and how much."""
+
+    muscle: Slug = Field(description="Slug of the muscle (see `/v1/muscles`).")
     role: MuscleRole
 
 
 class CommonMistake(ContentModel):
-    mistake: ShortText
-    why: Text
-    fix: Text
+    """A frequent error in performing an exercise, why it matters and how to correct it."""
+
+    mistake: ShortText = Field(description="What goes wrong.")
+    why: Text = Field(description="Why it is a problem.")
+    fix: Text = Field(description="How to correct it.")
 
 
 class RepRange(ContentModel):
-    low: Reps
-    high: Reps
+    """A range of reps per set, both ends included."""
+
+    low: Reps = Field(description="Fewest reps per set (1-100).")
+    high: Reps = Field(description="Most reps per set (1-100), at least `low`.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -326,73 +464,133 @@ class RepRange(ContentModel):
 
 
 class LadderStep(ContentModel):
-    """One rung of a bodyweight ladder (recommender §11). ``step`` numbers rungs 1, 2, 3... in
-    order. ``exercise`` names the catalog exercise the rung is performed as when it differs from
-    the owning exercise (e.g. the pull-up ladder starts on ``assisted-pull-up``)."""
+    """One rung of a bodyweight exercise's progression ladder, easiest first."""
 
-    step: Count
-    name: Name
-    setup: Text
-    exercise: Slug | None = None
-    target_sets: Count
-    target_reps: RepRange
-    load_increment_kg: Annotated[float, Field(gt=0, le=20)] | None = None
-    advance_when: Text
+    # One rung of a bodyweight ladder (recommender §11). ``step`` numbers rungs 1, 2, 3... in
+    # order. ``exercise`` names the catalog exercise the rung is performed as when it differs from
+    # the owning exercise (e.g. the pull-up ladder starts on ``assisted-pull-up``).
+
+    step: Count = Field(description="Position on the ladder, 1 for the easiest rung.")
+    name: Name = Field(description="Display name of the rung.")
+    setup: Text = Field(description="How to set up the rung.")
+    exercise: Slug | None = Field(
+        default=None,
+        description="Slug of the exercise the rung is performed as, when it differs from the "
+        "ladder's own exercise (such as an assisted pull-up); null otherwise.",
+    )
+    target_sets: Count = Field(description="Sets to do on this rung.")
+    target_reps: RepRange = Field(description="Reps per set to aim for on this rung.")
+    load_increment_kg: Annotated[float, Field(gt=0, le=20)] | None = Field(
+        default=None,
+        description="Load added per step on a loaded rung, in kg; null for unloaded rungs.",
+    )
+    advance_when: Text = Field(description="When to move on to the next rung.")
 
 
 class Exercise(ContentModel):
-    """An exercise. ``exercises/*.yaml`` (grouped by movement pattern).
+    """An exercise as stored in the knowledge base: how to do it, what it trains, what it
+    needs and how it progresses."""
 
-    * ``equipment``: everything required, all of it (empty = no equipment).
-      ``equipment_alternatives``: other complete sets that also work (e.g. a Smith machine instead
-      of barbell + rack for inverted rows). "Only what I own" matches if any set is owned.
-    * ``instructions`` are numbered by position (step 1 first).
-    * ``axial_heavy``: the spine carries a heavy load in an unsupported position (bar on the back
-      or a hinged torso), so a failed or sloppy rep endangers the lower back. True for the
-      deadlift family, barbell/T-bar/Pendlay rows, good mornings and the back squat; false for
-      presses, supported rows, pulls and shrugs. The recommender never sends these to failure.
-    * ``bodyweight_factor``: required for bodyweight-based loading (bodyweight, weighted
-      bodyweight, assisted), forbidden otherwise. It approximates the share of bodyweight moved;
-      the real share depends on body proportions and setup.
-    * ``rep_range``: the intermediate default for double progression (recommender §5.2).
-    * ``top_pick_rank``: the article's ranking of the five best back exercises (1-5), else null.
-    * ``ladder``: bodyweight ladder rungs in order (recommender §11), empty when not applicable.
-    """
+    # An exercise. ``exercises/*.yaml`` (grouped by movement pattern).
+    #
+    # * ``equipment``: everything required, all of it (empty = no equipment).
+    #   ``equipment_alternatives``: other complete sets that also work (e.g. a Smith machine instead
+    #   of barbell + rack for inverted rows). "Only what I own" matches if any set is owned.
+    # * ``instructions`` are numbered by position (step 1 first).
+    # * ``axial_heavy``: the spine carries a heavy load in an unsupported position (bar on the back
+    #   or a hinged torso), so a failed or sloppy rep endangers the lower back. True for the
+    #   deadlift family, barbell/T-bar/Pendlay rows, good mornings and the back squat; false for
+    #   presses, supported rows, pulls and shrugs. The recommender never sends these to failure.
+    # * ``bodyweight_factor``: required for bodyweight-based loading (bodyweight, weighted
+    #   bodyweight, assisted), forbidden otherwise. It approximates the share of bodyweight moved;
+    #   the real share depends on body proportions and setup.
+    # * ``rep_range``: the intermediate default for double progression (recommender §5.2).
+    # * ``top_pick_rank``: the article's ranking of the five best back exercises (1-5), else null.
+    # * ``ladder``: bodyweight ladder rungs in order (recommender §11), empty when not applicable.
 
-    slug: Slug
-    name: Name
-    aliases: AliasList = Field(default_factory=list, max_length=15)
-    summary: Text
+    slug: Slug = Field(description="Stable identifier, lowercase words joined by hyphens.")
+    name: Name = Field(description="Display name.")
+    aliases: AliasList = Field(
+        default_factory=list, max_length=15, description="Other names it is known by."
+    )
+    summary: Text = Field(description="One or two sentences on what the exercise is.")
     category: Category
     mechanic: Mechanic
     force: Force
     pattern: Pattern
     side: Side
     level: Level
-    equipment: SlugList = Field(max_length=8)
+    equipment: SlugList = Field(
+        max_length=8,
+        description="Slugs of everything it needs, all of it; empty means no equipment.",
+    )
     # Each alternative is a complete equipment set, bounded like `equipment` itself.
     equipment_alternatives: list[Annotated[list[Slug], Field(max_length=8)]] = Field(
-        default_factory=list, max_length=6
+        description="Other complete equipment sets that also work; an exercise is doable when any "
+        "one set is owned.",
+        default_factory=list,
+        max_length=6,
     )
-    muscles: list[ExerciseMuscle] = Field(min_length=1, max_length=20)
-    joint_actions: SlugList = Field(min_length=1, max_length=15)
-    instructions: list[Text] = Field(min_length=4, max_length=12)
-    form_cues: list[ShortText] = Field(min_length=3, max_length=12)
-    common_mistakes: list[CommonMistake] = Field(min_length=2, max_length=10)
-    safety_notes: list[Text] = Field(min_length=1, max_length=8)
+    muscles: list[ExerciseMuscle] = Field(
+        min_length=1,
+        max_length=20,
+        description="The muscles it trains, at least one of them primary.",
+    )
+    joint_actions: SlugList = Field(
+        min_length=1, max_length=15, description="Slugs of the joint actions it involves."
+    )
+    instructions: list[Text] = Field(
+        min_length=4, max_length=12, description="How to perform it, one step per item, in order."
+    )
+    form_cues: list[ShortText] = Field(
+        min_length=3, max_length=12, description="Short reminders to keep good form."
+    )
+    common_mistakes: list[CommonMistake] = Field(
+        min_length=2, max_length=10, description="Frequent errors and how to fix them."
+    )
+    safety_notes: list[Text] = Field(min_length=1, max_length=8, description="Precautions to take.")
     loading: Loading
-    axial_heavy: bool = Field(strict=True)
-    bodyweight_factor: Annotated[float, Field(gt=0, le=1.2)] | None = Field(
-        default=None, validate_default=True
+    axial_heavy: bool = Field(
+        strict=True,
+        description="True when the spine carries a heavy load unsupported (deadlifts, bent-over "
+        "rows, back squats); such exercises are never taken to failure.",
     )
-    rep_range: RepRange
-    top_pick_rank: Annotated[int, Field(strict=True, ge=1, le=5)] | None = None
-    ladder: list[LadderStep] = Field(default_factory=list, max_length=8)
-    regressions: SlugList = Field(default_factory=list, max_length=10)
-    progressions: SlugList = Field(default_factory=list, max_length=10)
-    variations: SlugList = Field(default_factory=list, max_length=10)
-    tips: SlugList = Field(default_factory=list, max_length=15)
-    sources: SlugList = Field(default_factory=list, max_length=10)
+    bodyweight_factor: Annotated[float, Field(gt=0, le=1.2)] | None = Field(
+        description="Approximate share of bodyweight moved (bodyweight, weighted and assisted "
+        "lifts only, null otherwise).",
+        default=None,
+        validate_default=True,
+    )
+    rep_range: RepRange = Field(description="Default reps per set for double progression.")
+    top_pick_rank: Annotated[int, Field(strict=True, ge=1, le=5)] | None = Field(
+        default=None,
+        description="Rank (1-5) among the five best back exercises for beginners; null otherwise.",
+    )
+    ladder: list[LadderStep] = Field(
+        default_factory=list,
+        max_length=8,
+        description="Bodyweight progression rungs in order, easiest first; empty when not "
+        "applicable.",
+    )
+    regressions: SlugList = Field(
+        default_factory=list,
+        max_length=10,
+        description="Slugs of easier exercises to build up to this one.",
+    )
+    progressions: SlugList = Field(
+        default_factory=list, max_length=10, description="Slugs of harder exercises to move on to."
+    )
+    variations: SlugList = Field(
+        default_factory=list, max_length=10, description="Slugs of close variants."
+    )
+    tips: SlugList = Field(
+        default_factory=list, max_length=15, description="Slugs of tips that apply to it."
+    )
+    sources: SlugList = Field(
+        default_factory=list,
+        max_length=10,
+        description="Slugs of the sources it is based on (see `/v1/sources`).",
+    )
 
     @field_validator("muscles")
     @classmethod
@@ -425,34 +623,59 @@ class Exercise(ContentModel):
 class Point(ContentModel):
     """A titled point in a structured list (a problem, a solution, a principle)."""
 
-    title: ShortText
-    detail: Text
+    title: ShortText = Field(description="Short statement of the point.")
+    detail: Text = Field(description="The point explained.")
 
 
 class TipException(ContentModel):
-    """A case where a tip's rule does not apply. ``exercise`` links it when it is in the catalog."""
+    """A case where a tip's advice does not apply."""
 
-    name: Name
-    exercise: Slug | None = None
-    note: Text
+    # A case where a tip's rule does not apply. ``exercise`` links it when it is in the catalog.
+
+    name: Name = Field(description="What the exception is.")
+    exercise: Slug | None = Field(
+        default=None,
+        description="Slug of the exercise it concerns, when that exercise is in the catalog; null "
+        "otherwise.",
+    )
+    note: Text = Field(description="Why the advice does not apply here.")
 
 
 class Tip(ContentModel):
-    """Practical advice. ``tips.yaml``. ``problems``/``solutions``/``exceptions`` keep the
-    structure of the advice as data instead of burying it in ``body``."""
+    """Practical training advice, with the problems it addresses, the solutions and the
+    exceptions."""
 
-    slug: Slug
-    title: Name
-    summary: ShortText
-    body: LongText
-    category: TipCategory
-    levels: list[Level] = Field(min_length=1, max_length=3)
-    exercises: SlugList = Field(default_factory=list, max_length=40)
-    muscles: SlugList = Field(default_factory=list, max_length=40)
-    problems: list[Point] = Field(default_factory=list, max_length=10)
-    solutions: list[Point] = Field(default_factory=list, max_length=10)
-    exceptions: list[TipException] = Field(default_factory=list, max_length=10)
-    sources: SlugList = Field(default_factory=list, max_length=10)
+    # Practical advice. ``tips.yaml``. ``problems``/``solutions``/``exceptions`` keep the
+    # structure of the advice as data instead of burying it in ``body``.
+
+    slug: Slug = Field(description="Stable identifier, lowercase words joined by hyphens.")
+    title: Name = Field(description="Headline of the tip.")
+    summary: ShortText = Field(description="The tip in one or two sentences.")
+    body: LongText = Field(description="The full advice, in plain text.")
+    category: TipCategory = Field(description="What the tip is about.")
+    levels: list[Level] = Field(
+        min_length=1, max_length=3, description="The training levels it applies to."
+    )
+    exercises: SlugList = Field(
+        default_factory=list, max_length=40, description="Slugs of the exercises it applies to."
+    )
+    muscles: SlugList = Field(
+        default_factory=list, max_length=40, description="Slugs of the muscles it concerns."
+    )
+    problems: list[Point] = Field(
+        default_factory=list, max_length=10, description="The problems it addresses."
+    )
+    solutions: list[Point] = Field(
+        default_factory=list, max_length=10, description="What to do about them."
+    )
+    exceptions: list[TipException] = Field(
+        default_factory=list, max_length=10, description="Cases where the advice does not apply."
+    )
+    sources: SlugList = Field(
+        default_factory=list,
+        max_length=10,
+        description="Slugs of the sources it is based on (see `/v1/sources`).",
+    )
 
     @field_validator("levels")
     @classmethod
@@ -528,20 +751,40 @@ class Strategy(ContentModel):
 
 
 class RoutineEntry(ContentModel):
-    """One exercise in a routine day: ``sets`` sets of ``reps`` (a range when low < high).
+    """One exercise of a routine day, with its sets and reps."""
 
-    ``exercise`` is a catalog slug; exercises the catalog does not hold (leg press, lateral raise)
-    are named in ``name`` with ``exercise`` null. ``last_set_amrap`` marks a final set taken for as
-    many reps as possible ("5+"). ``alternatives`` are catalog slugs the routine allows instead.
-    """
+    # One exercise in a routine day: ``sets`` sets of ``reps`` (a range when low < high).
+    #
+    # ``exercise`` is a catalog slug; exercises the catalog does not hold (leg press, lateral
+    # raise) are named in ``name`` with ``exercise`` null. ``last_set_amrap`` marks a final set
+    # taken for as many reps as possible ("5+"). ``alternatives`` are catalog slugs the routine
+    # allows instead.
 
-    exercise: Slug | None = None
-    name: Name | None = None
-    sets: Count
-    reps: RepRange
-    last_set_amrap: bool = Field(default=False, strict=True)
-    alternatives: SlugList = Field(default_factory=list, max_length=5)
-    note: ShortText | None = None
+    exercise: Slug | None = Field(
+        default=None,
+        description="Slug of the exercise (see `/v1/exercises`); null when the catalog does not "
+        "hold it, and `name` names it instead.",
+    )
+    name: Name | None = Field(
+        default=None,
+        description="Name of the exercise when the catalog does not hold it (`exercise` is "
+        "then null); may be null otherwise.",
+    )
+    sets: Count = Field(description="Number of sets.")
+    reps: RepRange = Field(description="Reps per set; a single number when `low` equals `high`.")
+    last_set_amrap: bool = Field(
+        default=False,
+        strict=True,
+        description='True when the last set is taken for as many reps as possible ("5+").',
+    )
+    alternatives: SlugList = Field(
+        default_factory=list,
+        max_length=5,
+        description="Slugs of exercises the routine allows instead.",
+    )
+    note: ShortText | None = Field(
+        default=None, description="Extra instructions for this exercise, if any."
+    )
 
     @model_validator(mode="after")
     def _named(self) -> Self:
@@ -552,9 +795,15 @@ class RoutineEntry(ContentModel):
 
 
 class RoutineDay(ContentModel):
-    name: Name
-    entries: list[RoutineEntry] = Field(min_length=1, max_length=12)
-    note: ShortText | None = None
+    """One training day of a routine, with its exercises in order."""
+
+    name: Name = Field(description="Name of the day, such as `Workout A`.")
+    entries: list[RoutineEntry] = Field(
+        min_length=1, max_length=12, description="The day's exercises, in the order they are done."
+    )
+    note: ShortText | None = Field(
+        default=None, description="Extra instructions for the day, if any."
+    )
 
 
 class Routine(ContentModel):

@@ -131,7 +131,7 @@ async def list_exercises(
     ] = None,
     top_pick: Annotated[
         bool | None,
-        Query(description="Only (true) or never (false) the article's top-five back exercises."),
+        Query(description="Only (true) or never (false) the five top back exercises."),
     ] = None,
     origin: Annotated[
         str | None,

@@ -97,8 +97,8 @@ OPENAPI_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "intermediate_stall": {
         "summary": "Intermediate row stalled for three sessions",
-        "description": "Three exposures without progress open a stall; the first of the article's "
-        "modifications, one more set, is applied on its own.",
+        "description": "Three exposures without progress open a stall; the first modification "
+        "to try, one more set, is applied on its own.",
         "value": INTERMEDIATE_STALL,
     },
     "balance_deficit": {

@@ -57,18 +57,23 @@ class StrictModel(BaseModel):
 
 
 class ProfileIn(StrictModel):
+    """The lifter: level, unit, bodyweight, goal and (for beginners) the routine followed."""
+
     experience: Experience = Field(description="Declared level; the engine may suggest another.")
-    unit: Unit = Unit.KG
+    unit: Unit = Field(
+        default=Unit.KG,
+        description="Unit of every weight in the request and the answer.",
+    )
     bodyweight: float | None = Field(
         default=None, gt=20, le=400, description="Needed for bodyweight lifts' loads."
     )
-    goal: Goal = Goal.GENERAL
+    goal: Goal = Field(default=Goal.GENERAL, description="What the lifter trains for.")
     routine_profile: RoutineProfile = Field(
         default=RoutineProfile.STRONGLIFTS,
         description=(
             "Beginners: the established routine being followed, run as published. "
-            "starting_strength: +2.5 kg / 5 lb a session, deadlift +5 kg / 10 lb (the spec's v1 "
-            "gave the deadlift +2.5 kg), 2 failures deload 10 %. bbr: 3x5 with the last set "
+            "starting_strength: +2.5 kg / 5 lb a session, deadlift +5 kg / 10 lb, 2 failures "
+            "deload 10 %. bbr: 3x5 with the last set "
             "AMRAP; 15 total reps over the 3 sets is a success, the step doubles above 10 reps "
             "on the AMRAP set, fewer than 15 deloads 10 %. gzclp: the tier and stage are read "
             "from the logged target reps (T1 5x3+ -> 6x2+ -> 10x1+ at the same load, then 5x3+ "
@@ -79,7 +84,9 @@ class ProfileIn(StrictModel):
 
 
 class PlateIn(StrictModel):
-    weight: float = Field(gt=0, le=100)
+    """Plate weight with the number of pairs owned."""
+
+    weight: float = Field(gt=0, le=100, description="Weight of one plate, in the profile's unit.")
     count: int | None = Field(
         strict=True, default=None, ge=1, le=50, description="Pairs owned; unlimited when omitted."
     )
@@ -95,21 +102,36 @@ PlateList = Annotated[
 
 
 class EquipmentIn(StrictModel):
+    """What the lifter can load; anything omitted falls back to the unit's usual steps."""
+
     bar: float | None = Field(default=None, ge=0, le=50, description="Barbell weight.")
-    plates: PlateList | None = None
+    plates: PlateList | None = Field(
+        default=None,
+        description="Barbell plates: weights (each loaded in pairs) or `{weight, count}` objects, "
+        "in the profile's unit; the unit's usual plates when omitted.",
+    )
     dumbbells: list[Annotated[float, Field(gt=0, le=200)]] | None = Field(
-        default=None, max_length=200
+        description="Dumbbell weights owned, in the profile's unit; the unit's usual steps when "
+        "omitted.",
+        default=None,
+        max_length=200,
     )
     stack_step: float | None = Field(
         default=None, gt=0, le=50, description="Machine and cable stack increment."
     )
-    belt_plates: PlateList | None = None
+    belt_plates: PlateList | None = Field(
+        default=None,
+        description="Plates for a dip belt (weighted bodyweight lifts), in the profile's unit; "
+        "the unit's usual plates when omitted.",
+    )
     assist_step: float | None = Field(
         default=None, gt=0, le=50, description="Assisted machine increment."
     )
 
 
 class SetIn(StrictModel):
+    """One logged set: what was done and, when known, what was prescribed."""
+
     exercise: ExerciseSlug
     reps: int = Field(
         strict=True, ge=1, le=100, description="Reps completed (a logged set has at least one)."
@@ -120,21 +142,42 @@ class SetIn(StrictModel):
     assistance: Weight = Field(
         default=0.0, description="Assisted lifts: the assistance, as a positive number."
     )
-    target_reps: int | None = Field(strict=True, default=None, ge=1, le=100)
-    target_range: RepRange | None = None
-    target_rpe: Rpe | None = None
-    rpe: Rpe | None = None
+    target_reps: int | None = Field(
+        strict=True,
+        default=None,
+        ge=1,
+        le=100,
+        description="The reps prescribed for this set, if any.",
+    )
+    target_range: RepRange | None = Field(
+        default=None, description="The rep range prescribed for this set, if any."
+    )
+    target_rpe: Rpe | None = Field(
+        default=None, description="The RPE prescribed for this set, if any."
+    )
+    rpe: Rpe | None = Field(
+        default=None,
+        description="Effort felt, as RPE (10 = nothing left); send this or `rir`, not both.",
+    )
     rir: float | None = Field(
         default=None, ge=0, le=9, multiple_of=0.5, description="Reps in reserve (10 - RPE)."
     )
-    is_amrap: bool = Field(default=False, strict=True)
-    to_failure: bool = Field(default=False, strict=True)
+    is_amrap: bool = Field(
+        default=False, strict=True, description="True when the set was as many reps as possible."
+    )
+    to_failure: bool = Field(
+        default=False, strict=True, description="True when the set was taken to muscular failure."
+    )
     form_ok: bool = Field(
         strict=True,
         default=True,
         description="False when form broke down; such a set never counts as a success.",
     )
-    is_warmup: bool = Field(default=False, strict=True)
+    is_warmup: bool = Field(
+        default=False,
+        strict=True,
+        description="True for a warm-up set: it never counts as a work or hard set.",
+    )
     ladder_step: int | None = Field(
         strict=True,
         default=None,
@@ -164,14 +207,31 @@ class SetIn(StrictModel):
 
 
 class SessionIn(StrictModel):
+    """One training session: its date and the sets done, in order."""
+
     date: Day = Field(description=f"The day it was performed, {DAY_RANGE}.")
-    sets: list[SetIn] = Field(min_length=1, max_length=200)
+    sets: list[SetIn] = Field(
+        min_length=1, max_length=200, description="The sets done, in order (1-200)."
+    )
 
 
 class FeedbackIn(StrictModel):
-    muscle_group: str = Field(min_length=1, max_length=40, examples=["back"])
+    """A weekly recovery check-in for one muscle group; each answer is 0-3, 3 worst."""
+
+    muscle_group: str = Field(
+        min_length=1,
+        max_length=40,
+        examples=["back"],
+        description="The muscle group answered for, such as `back`.",
+    )
     week_start: Day = Field(description=f"The first day of the week answered, {DAY_RANGE}.")
-    soreness: int = Field(strict=True, default=0, ge=0, le=3)
+    soreness: int = Field(
+        strict=True,
+        default=0,
+        ge=0,
+        le=3,
+        description="0 = never sore, 3 = still sore at the next session.",
+    )
     performance: int = Field(
         strict=True,
         default=0,
@@ -179,46 +239,89 @@ class FeedbackIn(StrictModel):
         le=3,
         description="0 = better than last week, 3 = clearly worse.",
     )
-    pump: int = Field(strict=True, default=0, ge=0, le=3)
-    joint_pain: int = Field(strict=True, default=0, ge=0, le=3)
+    pump: int = Field(
+        strict=True,
+        default=0,
+        ge=0,
+        le=3,
+        description="0 = a strong pump, 3 = no pump at all; recorded, not used in decisions.",
+    )
+    joint_pain: int = Field(
+        strict=True, default=0, ge=0, le=3, description="0 = none, 3 = pain that limited training."
+    )
 
 
 class PlanEntryIn(StrictModel):
+    """An exercise the lifter intends to do this week."""
+
     exercise: ExerciseSlug
-    sets: int = Field(strict=True, ge=1, le=20)
-    reps: int | None = Field(strict=True, default=None, ge=1, le=100)
-    rep_range: RepRange | None = None
-    load: Weight | None = None
-    times_per_week: int = Field(strict=True, default=1, ge=1, le=7)
-    day: int | None = Field(strict=True, default=None, ge=1, le=7)
+    sets: int = Field(strict=True, ge=1, le=20, description="Work sets per session.")
+    reps: int | None = Field(
+        strict=True,
+        default=None,
+        ge=1,
+        le=100,
+        description="Reps per set, if a fixed target is planned.",
+    )
+    rep_range: RepRange | None = Field(
+        default=None, description="Rep range per set, if a range is planned."
+    )
+    load: Weight | None = Field(default=None, description="Planned load, in the profile's unit.")
+    times_per_week: int = Field(
+        strict=True, default=1, ge=1, le=7, description="Sessions a week with this exercise."
+    )
+    day: int | None = Field(
+        strict=True,
+        default=None,
+        ge=1,
+        le=7,
+        description="Day of the training week it is planned for (1-7); null when unscheduled.",
+    )
 
 
 class PlanIn(StrictModel):
-    entries: list[PlanEntryIn] = Field(min_length=1, max_length=50)
+    """The exercises the lifter intends to do this week."""
+
+    entries: list[PlanEntryIn] = Field(
+        min_length=1, max_length=50, description="The planned exercises (1-50)."
+    )
 
 
 class VolumeOverrides(StrictModel):
+    """Weekly volume settings; omitted values keep their defaults."""
+
     mev: float | None = Field(
         default=None, ge=0, le=60, description="Minimum effective weekly back sets (10)."
     )
-    mav_low: float | None = Field(default=None, ge=0, le=60)
+    mav_low: float | None = Field(
+        default=None, ge=0, le=60, description="Bottom of the adaptive weekly back-set range (14)."
+    )
     mav_high: float | None = Field(
         default=None, ge=0, le=60, description="Top of the adaptive range (22)."
     )
     mrv: float | None = Field(
         default=None, ge=1, le=60, description="Maximum recoverable weekly back sets (25)."
     )
-    hard_set_min_rpe: float | None = Field(default=None, ge=1, le=10)
-    secondary_credit: float | None = Field(default=None, ge=0, le=1)
+    hard_set_min_rpe: float | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="Lowest logged RPE at which a set counts as a hard set (6).",
+    )
+    secondary_credit: float | None = Field(
+        default=None, ge=0, le=1, description="Share of a set credited to a secondary muscle (0.5)."
+    )
     window_before_planned_day: bool | None = Field(
         strict=True,
         default=None,
-        description="Weekly volume over the 7 days before `today` (true) or the spec v1 "
-        "(today - 7, today] (false).",
+        description="Weekly volume counts the 7 days before `today` (true, the default) or "
+        "the 7 days ending with `today` (false).",
     )
 
 
 class StallOverrides(StrictModel):
+    """Stall detection settings; omitted values keep their defaults."""
+
     stall_exposures: int | None = Field(
         strict=True, default=None, ge=2, le=10, description="Exposures without progress (3)."
     )
@@ -228,7 +331,14 @@ class StallOverrides(StrictModel):
 
 
 class RpeOverrides(StrictModel):
-    autoregulation_threshold: float | None = Field(default=None, ge=0.5, le=3)
+    """RPE autoregulation settings; omitted values keep their defaults."""
+
+    autoregulation_threshold: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=3,
+        description="RPE points between logged and target effort before the load is adjusted (1).",
+    )
     logged_default_target_rpe: float | None = Field(
         default=None,
         ge=5,
@@ -236,25 +346,65 @@ class RpeOverrides(StrictModel):
         description="Target RPE an intermediate's logged RPE/RIR is autoregulated against when "
         "no `target_rpe` was sent (8).",
     )
-    clamp_down_pct: float | None = Field(default=None, ge=-0.5, le=0)
-    clamp_up_pct: float | None = Field(default=None, ge=0, le=0.5)
+    clamp_down_pct: float | None = Field(
+        default=None,
+        ge=-0.5,
+        le=0,
+        description="Largest load decrease from one adjustment, as a negative fraction (-0.10 = "
+        "10 % less).",
+    )
+    clamp_up_pct: float | None = Field(
+        default=None,
+        ge=0,
+        le=0.5,
+        description="Largest load increase from one adjustment, as a fraction (0.075 = 7.5 % "
+        "more).",
+    )
 
 
 class DeloadOverrides(StrictModel):
-    set_factor: float | None = Field(default=None, ge=0.1, le=1)
-    load_factor: float | None = Field(default=None, ge=0.5, le=1)
-    max_rpe: float | None = Field(default=None, ge=1, le=10)
-    reset_factor: float | None = Field(default=None, ge=0.5, le=1)
+    """Deload week and reset settings; omitted values keep their defaults."""
+
+    set_factor: float | None = Field(
+        default=None,
+        ge=0.1,
+        le=1,
+        description="Share of the sets kept in a deload week, rounded up (0.5).",
+    )
+    load_factor: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=1,
+        description="Share of the working load used in a deload week, rounded down (0.8).",
+    )
+    max_rpe: float | None = Field(
+        default=None, ge=1, le=10, description="Highest target RPE in a deload week (6)."
+    )
+    reset_factor: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=1,
+        description="Share of the pre-deload load the reset after a deload starts at (0.9).",
+    )
 
 
 class LinearOverrides(StrictModel):
+    """Beginner linear progression settings; omitted values keep their defaults."""
+
     deload_factor: float | None = Field(
         default=None, ge=0.5, le=1, description="Beginner reset after failures (0.9)."
     )
 
 
 class ModificationOverrides(StrictModel):
-    default_target_rpe: float | None = Field(default=None, ge=5, le=10)
+    """Settings for the modifications that break stalls; omitted values keep their defaults."""
+
+    default_target_rpe: float | None = Field(
+        default=None,
+        ge=5,
+        le=10,
+        description="Target RPE of a modification when none was logged (8).",
+    )
     max_sets_per_exercise_session: int | None = Field(
         strict=True,
         default=None,
@@ -268,20 +418,42 @@ class ModificationOverrides(StrictModel):
 
 
 class RepRangeOverrides(StrictModel):
-    rep_cap_barbell_compound: int | None = Field(strict=True, default=None, ge=5, le=30)
-    rep_cap_other: int | None = Field(strict=True, default=None, ge=5, le=50)
+    """Rep caps for adding reps; omitted values keep their defaults."""
+
+    rep_cap_barbell_compound: int | None = Field(
+        strict=True,
+        default=None,
+        ge=5,
+        le=30,
+        description="Most reps a modification may prescribe for a barbell compound lift (12).",
+    )
+    rep_cap_other: int | None = Field(
+        strict=True,
+        default=None,
+        ge=5,
+        le=50,
+        description="Most reps a modification may prescribe for other lifts (20).",
+    )
 
 
 class ConfigOverrides(StrictModel):
     """Defaults a caller may change; everything omitted keeps the documented default."""
 
-    volume: VolumeOverrides | None = None
-    stall: StallOverrides | None = None
-    rpe: RpeOverrides | None = None
-    deload: DeloadOverrides | None = None
-    linear: LinearOverrides | None = None
-    modifications: ModificationOverrides | None = None
-    rep_ranges: RepRangeOverrides | None = None
+    volume: VolumeOverrides | None = Field(default=None, description="Weekly volume settings.")
+    stall: StallOverrides | None = Field(default=None, description="Stall detection settings.")
+    rpe: RpeOverrides | None = Field(default=None, description="RPE autoregulation settings.")
+    deload: DeloadOverrides | None = Field(
+        default=None, description="Deload week and reset settings."
+    )
+    linear: LinearOverrides | None = Field(
+        default=None, description="Beginner linear progression settings."
+    )
+    modifications: ModificationOverrides | None = Field(
+        default=None, description="Settings for the modifications that break stalls."
+    )
+    rep_ranges: RepRangeOverrides | None = Field(
+        default=None, description="Rep caps for adding reps."
+    )
 
 
 # The keys each model was given in its JSON object (duplicates collapsed), read per object by
@@ -296,16 +468,33 @@ def _keys_given(models: Iterable[BaseModel]) -> int:
 class NextSessionRequest(StrictModel):
     """A lifter's profile, equipment and recent training; the answer is what to do next."""
 
-    profile: ProfileIn
-    equipment: EquipmentIn = Field(default_factory=EquipmentIn)
-    history: list[SessionIn] = Field(default_factory=list, max_length=MAX_SESSIONS)
-    feedback: list[FeedbackIn] = Field(default_factory=list, max_length=100)
-    plan: PlanIn | None = None
+    profile: ProfileIn = Field(description="Who is training.")
+    equipment: EquipmentIn = Field(
+        default_factory=EquipmentIn,
+        description="What can be loaded; the unit's usual steps when omitted.",
+    )
+    history: list[SessionIn] = Field(
+        default_factory=list,
+        max_length=MAX_SESSIONS,
+        description="Logged sessions from the last year (at most 1,000 sessions and 5,000 sets).",
+    )
+    feedback: list[FeedbackIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Weekly recovery check-ins per muscle group (at most 100).",
+    )
+    plan: PlanIn | None = Field(
+        default=None,
+        description="This week's planned exercises; when omitted the engine works from the "
+        "history.",
+    )
     today: Day | None = Field(
         default=None,
         description=f"The day to plan for, {DAY_RANGE}; the server's date (UTC) when omitted.",
     )
-    config: ConfigOverrides | None = None
+    config: ConfigOverrides | None = Field(
+        default=None, description="Changes to the engine's defaults; omitted sections keep them."
+    )
     state: EngineState | None = Field(
         default=None,
         description="Optional shortcut: the `plan.state` of an earlier answer, sent back "

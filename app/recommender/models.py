@@ -23,6 +23,7 @@ from app.recommender.enums import (
     Unit,
     Variant,
 )
+from app.schema_docs import documented
 
 # Bounds on the state a client echoes back (typing metadata only, PEP 593): generous enough for
 # anything the engine writes, small enough that an echoed state cannot be used to flood it.
@@ -170,12 +171,31 @@ class Plan:
 # Outputs
 
 
+@documented(
+    kind="Which kind of modification.",
+    variant="Which of the kind's two forms.",
+)
 @dataclass(frozen=True, slots=True)
 class Modification:
+    """A modification the engine is applying to break a stall."""
+
     kind: ModificationKind
     variant: Variant
 
 
+@documented(
+    sets="Number of work sets.",
+    reps="The same rep target for every set; null when `rep_range` or `per_set_reps` is set.",
+    rep_range="`[low, high]`, inclusive: do every set within this range; null when `reps` or "
+    "`per_set_reps` is set.",
+    per_set_reps="One rep target per set, in order; null when `reps` or `rep_range` is set.",
+    load="External load per set, in the profile's unit (for bodyweight lifts, the weight "
+    "added); null when no load is prescribed.",
+    assistance="Assisted lifts: the assistance to set, in the profile's unit; null otherwise.",
+    ladder_step="Bodyweight ladders: the rung to train (1 = easiest); null otherwise.",
+    target_rpe="Effort to aim for, as RPE (1-10, where 10 is failure); null when none is set.",
+    final_set_to_failure="True when the last set is taken to failure (as many reps as possible).",
+)
 @dataclass(frozen=True, slots=True)
 class Prescription:
     """What to do next session. Exactly one of `reps`, `rep_range`, `per_set_reps` is set."""
@@ -202,13 +222,24 @@ class Prescription:
         return ()
 
 
+@documented(
+    code="Stable code for the reason; switch on this, not on the message.",
+    message="Human-readable explanation naming the numbers involved; wording may change.",
+    sources="Slugs of the sources the reason rests on (see `/v1/sources`).",
+)
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """One reason behind a decision: a stable code, a message and its sources."""
+
     code: ReasonCode
     message: str
     sources: tuple[str, ...] = ()
 
 
+@documented(
+    code="Stable code for the warning.",
+    message="Human-readable explanation; wording may change.",
+)
 @dataclass(frozen=True, slots=True)
 class Caution:
     """A warning attached to a recommendation or to the plan report."""
@@ -217,8 +248,20 @@ class Caution:
     message: str
 
 
+@documented(
+    e1rm="Estimated one-rep max from the latest exposure, in the profile's unit; null when the "
+    "sets allow no estimate.",
+    e1rm_is_lower_bound="True when `e1rm` is only a lower bound (fixed-rep sets logged without "
+    "RPE or RIR).",
+    e1rm_trend_pct_per_week="Trend of the estimated one-rep max over the latest exposures, in "
+    "percent per week (negative when falling); null with too few estimates.",
+    stall_count="Consecutive exposures without progress.",
+    state="Where the exercise stands.",
+)
 @dataclass(frozen=True, slots=True)
 class Metrics:
+    """What the engine estimates from the exercise's history."""
+
     e1rm: float | None = None
     e1rm_is_lower_bound: bool = False
     e1rm_trend_pct_per_week: float | None = None
@@ -226,6 +269,11 @@ class Metrics:
     state: ExerciseStatus = ExerciseStatus.PROGRESSING
 
 
+@documented(
+    exercise="Slug of the exercise to do instead.",
+    prescription="What to do on the new exercise next session.",
+    replaces="Slug of the exercise it replaces.",
+)
 @dataclass(frozen=True, slots=True)
 class Replacement:
     """The exercise to do instead (`ROTATE_VARIATION`): same movement pattern and loading
@@ -237,8 +285,22 @@ class Replacement:
     replaces: Slug
 
 
+@documented(
+    exercise="Slug of the exercise.",
+    action="The one change made for the next session.",
+    modification="The modification being applied when `action` is `MODIFICATION` (or one is "
+    "running for the exercise); null otherwise.",
+    prescription="Sets, reps and load for the next session.",
+    metrics="Estimates and status derived from the history.",
+    reasons="Why, most important first; never empty.",
+    warnings="Things to watch that did not change the decision; may be empty.",
+    replacement="With `ROTATE_VARIATION`: the exercise to do instead and its prescription; null "
+    "otherwise.",
+)
 @dataclass(frozen=True, slots=True)
 class Recommendation:
+    """What to do next session on one exercise, and why."""
+
     exercise: str
     action: Action
     modification: Modification | None
@@ -253,6 +315,11 @@ class Recommendation:
         return tuple(r.code for r in self.reasons)
 
 
+@documented(
+    group="Muscle group name, such as `back`.",
+    sets="Weekly hard sets, fractional (a secondary muscle gets half a set).",
+    reps="Weekly reps of those hard sets, credited the same way.",
+)
 @dataclass(frozen=True, slots=True)
 class GroupVolume:
     """Weekly hard sets credited to one muscle group (primary 1.0, secondary 0.5)."""
@@ -262,8 +329,19 @@ class GroupVolume:
     reps: float
 
 
+@documented(
+    group="Muscle group name, such as `back`.",
+    sets="Weekly hard sets credited to the group.",
+    mev="Minimum effective volume: fewer weekly sets than this bring little growth.",
+    mav_low="Bottom of the adaptive range, in weekly sets.",
+    mav_high="Top of the adaptive range, in weekly sets.",
+    mrv="Maximum recoverable volume: more weekly sets than this cannot be recovered from.",
+    status="Where `sets` falls against the landmarks.",
+)
 @dataclass(frozen=True, slots=True)
 class LandmarkCheck:
+    """A muscle group's weekly hard sets against its volume landmarks."""
+
     group: str
     sets: float
     mev: float
@@ -273,16 +351,31 @@ class LandmarkCheck:
     status: LandmarkStatus
 
 
+@documented(
+    code="Which check.",
+    passed="True when the plan or history satisfies it.",
+    message="Human-readable result; wording may change.",
+    sources="Slugs of the sources the check rests on (see `/v1/sources`).",
+)
 @dataclass(frozen=True, slots=True)
 class SelectionCheck:
+    """A check on the choice and frequency of exercises in the plan or history."""
+
     code: ReasonCode
     passed: bool
     message: str
     sources: tuple[str, ...] = ()
 
 
+@documented(
+    current="The declared level.",
+    suggested="The level the history fits better.",
+    reason="Why, with the numbers involved.",
+)
 @dataclass(frozen=True, slots=True)
 class LevelSuggestion:
+    """A suggested change of experience level, with the reason."""
+
     current: Experience
     suggested: Experience
     reason: Reason
@@ -292,8 +385,18 @@ class LevelSuggestion:
 # State a client may echo back to continue an episode exactly
 
 
+@documented(
+    exercise="Slug of the exercise.",
+    load="Working load before the deload, in the profile's unit.",
+    assistance="Assistance before the deload (assisted lifts), in the profile's unit; 0 otherwise.",
+    sets="Work sets before the deload.",
+    reps="Rep target of each set before the deload.",
+    rep_floor="Bottom of the exercise's rep range.",
+)
 @dataclass(frozen=True, slots=True)
 class DeloadSnapshot:
+    """An exercise's working prescription just before a deload, to return to afterwards."""
+
     exercise: Slug
     load: float
     assistance: float
@@ -302,8 +405,37 @@ class DeloadSnapshot:
     rep_floor: int
 
 
+@documented(
+    exercise="Slug of the exercise.",
+    lp_failures="Consecutive failed sessions under linear progression.",
+    lp_deload_dates="ISO dates of the linear-progression deloads of this exercise.",
+    stall_count="Consecutive exposures without progress.",
+    best_rung="Ladder rung of the best exposure in the current episode; null before the first.",
+    best_load="Load of the best exposure in the current episode, in the profile's unit (minus "
+    "assistance); null before the first.",
+    best_reps="Total reps of the best exposure in the current episode; null before the first.",
+    best_e1rm="Best estimated one-rep max in the current episode, in the profile's unit; null "
+    "when none.",
+    completed_rung="Ladder rung of the best exposure whose targets were all met; null when none.",
+    completed_load="Load of the best exposure whose targets were all met, in the profile's unit; "
+    "null when none.",
+    completed_reps="Total reps of that exposure; null when none.",
+    missed_streak="Consecutive exposures that missed reps below the best completed level.",
+    tried="Modification kinds already tried in the current stall episode.",
+    rotate_to="Slug of the exercise this one was rotated to; null when not rotated.",
+    rotated_on="ISO date of the rotation; null when not rotated.",
+    rotate_tried="Modification kinds that had been tried when the exercise was rotated.",
+    ramp_sets="After a reset: the pre-deload set count the sets climb back to; null otherwise.",
+    ramp_until="After a reset: the ISO date by which the climb back ends; null otherwise.",
+    trend_from="ISO date from which estimates count towards the e1RM trend (it restarts at a "
+    "reset); null when all count.",
+    deload_base="The pre-deload prescription of the current deload chain, kept until the lifter "
+    "is back at it; null when none.",
+)
 @dataclass(frozen=True, slots=True)
 class ExerciseState:
+    """What the engine remembers about one exercise; echo it back unchanged."""
+
     exercise: Slug
     lp_failures: int = 0
     lp_deload_dates: Annotated[tuple[StateDay, ...], MaxLen(100)] = ()
@@ -331,9 +463,23 @@ class ExerciseState:
     deload_base: DeloadSnapshot | None = None
 
 
+@documented(
+    group="Muscle group name, such as `back`.",
+    exercise="Slug of the exercise the modification applies to.",
+    kind="Which kind of modification.",
+    variant="Which of the kind's two forms.",
+    started_on="ISO date the modification started.",
+    exposures_evaluated="Exposures completed under it so far; it is judged after the evaluation "
+    "window.",
+    prescription="The prescription the modification sets.",
+    added_exercise="Slug of the exercise it added (`ADD_SETS` variant `b`); null otherwise.",
+    baseline_e1rm="Estimated one-rep max when it started, in the profile's unit; null when "
+    "unknown.",
+    trigger="What started it: a stall, or a back-to-front balance deficit.",
+)
 @dataclass(frozen=True, slots=True)
 class ActiveModification:
-    """The single modification a muscle group is evaluating (R5)."""
+    """The one modification a muscle group is running, and how far it has got."""
 
     group: GroupName
     exercise: Slug
@@ -347,8 +493,22 @@ class ActiveModification:
     trigger: ReasonCode = ReasonCode.STALL_DETECTED
 
 
+@documented(
+    group="Muscle group name, such as `back`.",
+    triggered_on="ISO date the deload was decided.",
+    cause="Why the deload was opened.",
+    started_on="ISO date of the first deload session; null until it happens.",
+    snapshots="Each exercise's prescription before the deload.",
+    weekly_sets_before="The group's weekly hard sets before the deload.",
+    detail="Human-readable detail of what triggered it.",
+    reset_done="Slugs of the exercises that have had their reset session.",
+    trigger_exercise="Slug of the exercise whose trend or stall opened the deload; null when the "
+    "whole group triggered it.",
+)
 @dataclass(frozen=True, slots=True)
 class GroupDeload:
+    """A deload week for one muscle group, and the reset that follows it."""
+
     group: GroupName
     triggered_on: StateDay
     cause: DeloadCause
@@ -361,6 +521,15 @@ class GroupDeload:
     trigger_exercise: Slug | None = None
 
 
+@documented(
+    as_of="ISO date of the last session the state covers; sessions after it are replayed. Null "
+    "when the state is empty.",
+    exercises="Per-exercise counters and bests.",
+    active_modifications="The modification each muscle group is running, at most one per group.",
+    deloads="Open deload weeks and their resets, per muscle group.",
+    balance_step_on="ISO date of the last volume step taken for a back-to-front balance deficit; "
+    "null when none.",
+)
 @dataclass(frozen=True, slots=True)
 class EngineState:
     """Everything the engine inferred from history; echo it back to continue an episode."""
@@ -372,8 +541,24 @@ class EngineState:
     balance_step_on: StateDay | None = None
 
 
+@documented(
+    back_front_ratio_sets="Weekly back hard sets divided by front (chest and front shoulder) "
+    "sets; 1.0 or more is balanced. Null when there are no front sets.",
+    back_front_ratio_reps="The same ratio on reps; null when there are no front reps.",
+    weekly_sets="Weekly hard sets and reps per muscle group.",
+    landmarks="Weekly sets per muscle group against its volume landmarks.",
+    selection_checks="Checks on which exercises are trained and how often.",
+    level_suggestion="A suggested experience level; null when the declared one fits.",
+    reasons="Plan-level findings, such as a balance deficit or volume outside the landmarks.",
+    warnings="Plan-level warnings.",
+    new_exercises="Slugs of exercises the engine added to the plan (a modification adding an "
+    "exercise).",
+    state="Everything inferred from the history; send it back as `state` to continue exactly.",
+)
 @dataclass(frozen=True, slots=True)
 class PlanReport:
+    """Week-level findings: volume, balance, selection checks and the state to echo back."""
+
     back_front_ratio_sets: float | None
     back_front_ratio_reps: float | None
     weekly_sets: tuple[GroupVolume, ...]
@@ -399,8 +584,14 @@ class RecommendationRequest:
     config: RecommenderConfig = field(default=DEFAULT_CONFIG)
 
 
+@documented(
+    recommendations="One entry per exercise in the history or plan.",
+    plan="The week-level report, including the state to echo back.",
+)
 @dataclass(frozen=True, slots=True)
 class RecommendationResult:
+    """The answer to a next-session request: a recommendation per exercise, the week's report."""
+
     recommendations: tuple[Recommendation, ...]
     plan: PlanReport
 

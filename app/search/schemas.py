@@ -9,9 +9,11 @@ from app.search.service import HitKind
 
 
 class SearchHit(PublicModel):
+    """One knowledge-base item matching a search."""
+
     kind: HitKind = Field(description="What was found.")
-    slug: str = Field(examples=["romanian-deadlift"])
-    name: str = Field(examples=["Romanian Deadlift"])
+    slug: str = Field(examples=["romanian-deadlift"], description="Stable identifier of the item.")
+    name: str = Field(examples=["Romanian Deadlift"], description="Display name (a tip's title).")
     score: float = Field(ge=0, le=1, description="Relevance, 1 being an exact name or alias match.")
     matched: str = Field(
         description="The name or alias that matched, or `text` for a match in the description.",
@@ -23,5 +25,7 @@ class SearchHit(PublicModel):
 
 
 class SearchResults(PublicModel):
-    query: str
-    items: list[SearchHit]
+    """Knowledge-base items matching a text query, best first."""
+
+    query: str = Field(description="The query as searched.")
+    items: list[SearchHit] = Field(description="The matches, highest score first.")

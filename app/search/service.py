@@ -25,9 +25,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.session import run_sql
 from app.knowledge.service import RevisionCache
+from app.schema_docs import documented
 
 
+@documented(
+    EXERCISE="An exercise, at `/v1/exercises/{slug}`.",
+    MUSCLE="A muscle, at `/v1/muscles/{slug}`.",
+    JOINT_ACTION="A joint action, at `/v1/joint-actions/{slug}`.",
+    TIP="A training tip, at `/v1/tips/{slug}`.",
+)
 class HitKind(StrEnum):
+    """The kind of knowledge-base item a search hit is."""
+
     EXERCISE = "exercise"
     MUSCLE = "muscle"
     JOINT_ACTION = "joint_action"

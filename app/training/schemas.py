@@ -54,12 +54,19 @@ class ProfileUpdate(ProfileIn):
         default_factory=EquipmentIn,
         description="What the lifter can load; recommended loads are always loadable with it.",
     )
-    routine: RoutineSlug | None = None
+    routine: RoutineSlug | None = Field(
+        default=None,
+        description="The routine being followed, a slug from `/v1/routines`; null when none.",
+    )
 
 
 class ProfilePublic(ProfileUpdate):
+    """The lifter's stored profile and equipment."""
+
     version: int = Field(description="Bumped by every change; the `ETag` is derived from it.")
-    updated_at: datetime
+    updated_at: datetime = Field(
+        description="When the profile last changed, as an ISO 8601 date-time."
+    )
 
 
 class TrainingSessionCreate(SessionIn):
@@ -73,13 +80,17 @@ class TrainingSessionUpdate(TrainingSessionCreate):
 
 
 class TrainingSessionPublic(BaseModel):
-    id: int
-    date: date
-    notes: str | None
+    """A logged training session."""
+
+    id: int = Field(description="Session identifier.")
+    date: Annotated[
+        date, Field(description="The day it was performed, as an ISO date (YYYY-MM-DD).")
+    ]
+    notes: str | None = Field(description="Free-text notes; null when none.")
     sets: list[SetIn] = Field(description="In the order they were performed.")
     version: int = Field(description="Bumped by every change; the `ETag` is derived from it.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = Field(description="When it was logged, as an ISO 8601 date-time.")
+    updated_at: datetime = Field(description="When it last changed, as an ISO 8601 date-time.")
 
 
 class TrainingSessionPage(Page[TrainingSessionPublic]):

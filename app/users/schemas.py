@@ -58,31 +58,58 @@ class StrictRequest(BaseModel):
 
 
 class UserCreate(StrictRequest):
+    """A new account: an email address and a password."""
+
     email: Email
     password: Password
 
 
 class LoginRequest(StrictRequest):
+    """Credentials to sign in with."""
+
     email: Email
-    password: Annotated[str, Field(min_length=1, max_length=128)]
+    password: Annotated[str, Field(min_length=1, max_length=128)] = Field(
+        description="The account's password."
+    )
 
 
 class RefreshRequest(StrictRequest):
-    refresh_token: Annotated[str, Field(min_length=1, max_length=2048)]
+    """A refresh token to exchange for a new token pair."""
+
+    refresh_token: Annotated[str, Field(min_length=1, max_length=2048)] = Field(
+        description="The `refresh_token` of the latest token pair; each works once."
+    )
 
 
 class TokenPair(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth 2 token type name
+    """Bearer tokens for an account: a short-lived access token and a single-use refresh token."""
+
+    access_token: str = Field(
+        description="Send as `Authorization: Bearer <token>` on authenticated requests."
+    )
+    refresh_token: str = Field(
+        description="Exchange at `/v1/auth/refresh` for a new pair; valid once, for at most 30 "
+        "days."
+    )
+    token_type: Literal["bearer"] = Field(
+        default="bearer",  # the OAuth 2 token type name, not a secret
+        description="Always `bearer`.",
+    )
     expires_in: int = Field(description="Seconds until the access token expires.", examples=[900])
 
 
 class UserPublic(BaseModel):
+    """The signed-in account."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    email: str = Field(examples=["lifter@example.com"])
-    is_admin: bool
+    id: int = Field(description="Account identifier.")
+    email: str = Field(
+        examples=["lifter@example.com"],
+        description="The account's email address, normalised (NFKC, lower-case).",
+    )
+    is_admin: bool = Field(description="True for knowledge-base administrators.")
     scopes: list[Scope] = Field(description="What this account's own login may do.")
-    created_at: datetime
+    created_at: datetime = Field(
+        description="When the account was created, as an ISO 8601 date-time."
+    )
