@@ -59,7 +59,8 @@ test: lint typecheck test-lowest ## Everything CI runs: lint, types, the lower b
 
 test-lowest: $(UV) ## Part of the suite against the lowest dependency versions pyproject.toml declares
 	$(UV) venv --quiet --clear --python $(PYTHON) $(LOWEST)
-	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e . --group test
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e . \
+		--group test --group embedded
 	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(LOWEST_TESTS)
 
 test-under-load: install ## The same suite while one CPU-bound process per core keeps the machine busy

@@ -32,17 +32,17 @@ async def recommend_next_session(request: Request, session: SessionDep) -> Recom
     Stateless: send the lifter's profile, equipment and recent sessions; nothing is stored.
     Beginners follow their routine as published (StrongLifts, Starting Strength, the Basic
     Beginner Routine, GZCLP's tiers and stages, PPL); intermediate and advanced lifters get
-    double progression, stall detection and the article's four modifications applied one at a
-    time per muscle group, with deloads, RPE autoregulation, volume landmarks and the back/front
+    double progression, stall detection and four modifications (more sets, more load, more reps,
+    a final set to failure) applied one at a time per muscle group, with deloads, RPE autoregulation, volume landmarks and the back/front
     balance check. Every recommendation carries reason codes with a message whose numbers are
     those of its prescription, and the sources it rests on (each resolves at `/v1/sources`);
     loads are always loadable with the given equipment. A rotation names the replacement
     exercise and its starting load in `replacement`.
 
-    Coaching defaults that depart from spec v1, each overridable in `config`: weekly volume
-    counts the 7 days before the planned day (`today`), so last week's same-weekday session
-    counts; a beginner trains a back compound "frequently" (R2) with at least 3 sessions in 14
-    days, as A/B routines do, instead of 2x/week; logged RPE or RIR without a target RPE is
+    Coaching defaults worth knowing, each overridable in `config`: weekly volume counts the 7
+    days before the planned day (`today`), so last week's same-weekday session counts; a
+    beginner trains a back compound "frequently" when it appears in at least 3 sessions in 14
+    days, as A/B routines do, rather than twice in every calendar week; logged RPE or RIR without a target RPE is
     autoregulated against RPE 8 (`RPE_ADJUST`); a volume change never takes an exercise past 6
     sets a session, and the balance fix spreads sets over the back exercises with the fewest
     weekly sets, then adds a pull, and never cuts pressing; deloads and resets start from the
