@@ -33,20 +33,21 @@ async def recommend_next_session(request: Request, session: SessionDep) -> Recom
     Beginners follow their routine as published (StrongLifts, Starting Strength, the Basic
     Beginner Routine, GZCLP's tiers and stages, PPL); intermediate and advanced lifters get
     double progression, stall detection and four modifications (more sets, more load, more reps,
-    a final set to failure) applied one at a time per muscle group, with deloads, RPE autoregulation, volume landmarks and the back/front
-    balance check. Every recommendation carries reason codes with a message whose numbers are
-    those of its prescription, and the sources it rests on (each resolves at `/v1/sources`);
-    loads are always loadable with the given equipment. A rotation names the replacement
-    exercise and its starting load in `replacement`.
+    a final set to failure) applied one at a time per muscle group, with deloads, RPE
+    autoregulation, volume landmarks and the back/front balance check. Every recommendation
+    carries reason codes with a message whose numbers are those of its prescription, and the
+    sources it rests on (each resolves at `/v1/sources`); loads are always loadable with the
+    given equipment. A rotation names the replacement exercise and its starting load in
+    `replacement`.
 
     Coaching defaults worth knowing, each overridable in `config`: weekly volume counts the 7
     days before the planned day (`today`), so last week's same-weekday session counts; a
     beginner trains a back compound "frequently" when it appears in at least 3 sessions in 14
-    days, as A/B routines do, rather than twice in every calendar week; logged RPE or RIR without a target RPE is
-    autoregulated against RPE 8 (`RPE_ADJUST`); a volume change never takes an exercise past 6
-    sets a session, and the balance fix spreads sets over the back exercises with the fewest
-    weekly sets, then adds a pull, and never cuts pressing; deloads and resets start from the
-    pre-deload working load and climb back to it within 2-3 weeks.
+    days, as A/B routines do, rather than twice in every calendar week; logged RPE or RIR
+    without a target RPE is autoregulated against RPE 8 (`RPE_ADJUST`); a volume change never
+    takes an exercise past 6 sets a session, and the balance fix spreads sets over the back
+    exercises with the fewest weekly sets, then adds a pull, and never cuts pressing; deloads
+    and resets start from the pre-deload working load and climb back to it within 2-3 weeks.
 
     `plan.state` is an optional shortcut: the engine rebuilds everything from the history,
     including the decisions it took when it planned each logged session, so a client that logs
