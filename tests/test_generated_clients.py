@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, DatabaseFactory, loaded_database
 from tests.support.server import wait_until_ready
 from tests.test_serving import server_env, serving
 
@@ -87,8 +87,11 @@ def _flow_passed(result: subprocess.CompletedProcess[str], language: str) -> Non
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url: str) -> Iterator[str]:
-    with serving({**server_env(database_url), **QUOTAS}) as (base, process, _output):
+def live_server(database_factory: DatabaseFactory) -> Iterator[str]:
+    # A database of its own: the flows commit accounts and sessions that other tests' shared
+    # database should not see.
+    url = loaded_database(database_factory)
+    with serving({**server_env(url), **QUOTAS}) as (base, process, _output):
         wait_until_ready(base, process, timeout_s=120)
         yield base
 
