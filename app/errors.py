@@ -67,10 +67,15 @@ class Problem(BaseModel):
         },
     )
 
-    type: str = Field(default="about:blank", description="URI reference naming the problem type.")
+    # Documentation only (bodies are built by problem_response): what is always present is
+    # required; instance and request_id are absent from the refusals the HTTP layer writes
+    # before the application runs (408, 431). No defaults: generators would make them required.
+    type: str = Field(
+        description="URI reference naming the problem type; `/problems/{name}` explains it."
+    )
     title: str = Field(description="Short summary of the problem type.")
     status: int = Field(description="The HTTP status code of this response.")
-    detail: str | None = Field(default=None, description="What went wrong with this request.")
+    detail: str | None = Field(description="What went wrong with this request.")
     instance: str | None = Field(default=None, description="The request path.")
     request_id: str | None = Field(default=None, description="Quote it when reporting a problem.")
     errors: list[InvalidParam] | None = Field(

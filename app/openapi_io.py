@@ -13,6 +13,8 @@ So, once the document is built:
   always carry every field; the contract tests validate every answer against the schema);
 * a schema reached only from request bodies keeps its optional properties optional and says
   their default in the description instead of the ``default`` keyword;
+* a schema reached only from error responses (the problem body) loses its ``default``s, and
+  its members that may be absent stay optional;
 * a schema reached from both is split in two when the forms differ: the output keeps the
   name and the input is ``<Name>Input`` (for an input model's name, ``SetIn``, the input
   keeps it and the output is ``Set``); requests reference the input forms, responses the
@@ -37,14 +39,15 @@ def separate_input_output(schema: dict[str, Any]) -> None:
     components: dict[str, Any] = schema.get("components", {}).get("schemas", {})
     request_side: set[str] = set()
     response_side: set[str] = set()
+    error_side: set[str] = set()
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict):
                 continue
             _reach(operation.get("requestBody", {}), components, request_side)
             for status, response in operation.get("responses", {}).items():
-                if not status.startswith(("4", "5")):
-                    _reach(response, components, response_side)
+                side = error_side if status.startswith(("4", "5")) else response_side
+                _reach(response, components, side)
     # An input form differs where the schema, or one it references, has an optional property.
     differs = {name for name in request_side if _has_optional(components[name])}
     differs = _closure_over_references(differs, request_side, components)
@@ -54,12 +57,19 @@ def separate_input_output(schema: dict[str, Any]) -> None:
         original = components.pop(name)
         components[inputs[name]] = original
         components[outputs[name]] = copy.deepcopy(original)
+        # Generators name their classes after `title`: each form gets its own.
+        components[inputs[name]]["title"] = inputs[name]
+        components[outputs[name]]["title"] = outputs[name]
     for name in request_side:
         _as_input(components[inputs.get(name, name)])
         _retarget(components[inputs.get(name, name)], inputs)
     for name in response_side:
         _as_output(components[outputs.get(name, name)])
         _retarget(components[outputs.get(name, name)], outputs)
+    for name in error_side - response_side - request_side:
+        # Problem bodies: members that may be absent stay optional, without a `default`.
+        for prop in components[name].get("properties", {}).values():
+            prop.pop("default", None)
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict):

@@ -98,3 +98,17 @@ async def test_a_recommendation_matches_its_output_schema(
         # The check has teeth: an answer missing an always-present member would fail it.
         del body["recommendations"][0]["reasons"]
         assert not validator.is_valid(body)
+
+
+async def test_split_forms_have_their_own_titles_and_problems_no_defaults(
+    openapi: dict[str, Any],
+) -> None:
+    components = openapi["components"]["schemas"]
+    for name in [n for n in components if n.endswith("Input")]:
+        # Generators name classes after `title`: two forms with one title collide.
+        assert components[name]["title"] == name
+        assert components[name.removesuffix("Input")]["title"] == name.removesuffix("Input")
+    problem = components["Problem"]
+    assert not [p for p in problem["properties"].values() if "default" in p]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"])
+    assert "errors" not in problem["required"]
