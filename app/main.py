@@ -22,6 +22,7 @@ from fastapi_offline import FastAPIOffline
 from app import __version__, api, health
 from app.auth.passwords import Passwords
 from app.bodies import DOCUMENTED_BODIES
+from app.compression import CompressionMiddleware
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
@@ -247,8 +248,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added innermost first. From the outside in: the request id is assigned; security and
     # rate-limit headers are added to everything below, the request log's 500s included;
-    # the log sees every request, refused bodies too; then the body cap, CORS and the
-    # stored catalog answers.
+    # the log sees every request, refused bodies too, and times the encoding with the rest;
+    # bodies are encoded (gzip, br) for whatever is below, stored catalog answers included;
+    # then the body cap, CORS and the stored catalog answers.
     # Innermost: stored catalog answers for callers without credentials, before routing.
     app.add_middleware(StoredCatalogReads)
     if settings.cors_origins:
@@ -278,6 +280,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         timeout_s=settings.http_body_timeout_s,
     )
+    app.add_middleware(CompressionMiddleware)
     app.add_middleware(
         RequestLogMiddleware,
         metrics=HttpMetrics(app.routes) if settings.metrics_enabled else None,
