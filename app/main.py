@@ -61,6 +61,7 @@ from app.openapi_headers import (
     header_refs,
 )
 from app.openapi_io import separate_input_output
+from app.openapi_route import serve_cacheable_openapi
 from app.problems import router as problems
 from app.ratelimit.dependency import Policies, enforce_rate_limit
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
@@ -293,6 +294,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     _register_problem_schema(app)
+    serve_cacheable_openapi(app)
     return app
 
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from app.compression import MIN_SIZE, CompressionMiddleware, negotiate
 from app.importers.free_exercise_db import import_records, read_records
 from app.main import create_app
+from app.openapi_route import CACHE_CONTROL as OPENAPI_CACHE_CONTROL
 from app.pagination import MAX_LIMIT
 from tests.conftest import DatabaseFactory, asgi_client, loaded_database, make_settings
 from tests.test_revision_watcher import _known
@@ -247,3 +248,26 @@ async def test_coded_tags_reach_the_application_in_identity_form(
     assert seen == {"if-match": '"v3"', "if-none-match": 'W/"a", "b"'}
     # An existing Vary is extended, not replaced.
     assert response.headers["vary"] == "Origin, Accept-Encoding"
+
+
+# --------------------------------------------------------------------------- /openapi.json
+
+
+async def test_openapi_is_tagged_cacheable_and_revalidated(app: FastAPI) -> None:
+    async with asgi_client(app) as client:
+        first, plain = await raw_get(client, "/openapi.json", "identity")
+        assert first.status_code == 200
+        assert first.headers["cache-control"] == OPENAPI_CACHE_CONTROL
+        assert json.loads(plain) == app.openapi()
+        tag = first.headers["etag"]
+        again = await client.get("/openapi.json", headers=IDENTITY)
+        assert again.headers["etag"] == tag
+        coded, body = await raw_get(client, "/openapi.json", "gzip")
+        assert gzip.decompress(body) == plain
+        assert len(body) < 0.2 * len(plain)
+        for held in (tag, coded.headers["etag"]):
+            revalidated = await client.get("/openapi.json", headers={"If-None-Match": held})
+            assert revalidated.status_code == 304
+            assert revalidated.content == b""
+            assert revalidated.headers["cache-control"] == OPENAPI_CACHE_CONTROL
+        assert (await client.get("/openapi.json", headers={"If-None-Match": '"x"'})).is_success
