@@ -196,6 +196,9 @@ class CompressionMiddleware:
                 rewritten = rewritten or list(scope["headers"])
                 rewritten[index] = (name, _identity_tags(value, held))
         if rewritten is not None:
+            # The copy must share the request's state with the middlewares outside (the
+            # rate-limit decisions the header middleware sends), so that dict exists first.
+            scope.setdefault("state", {})
             scope = {**scope, "headers": rewritten}
         await self.app(scope, receive, _Encoder(self, send, coding, held).send)
 

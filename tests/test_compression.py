@@ -146,6 +146,9 @@ async def test_either_tag_revalidates_and_the_304_carries_the_form_sent(
             assert response.headers["etag"] == (gzip_tag if "gzip" in held else identity_tag)
             assert response.headers["vary"] == "Accept-Encoding"
             assert response.headers["cache-control"].startswith("public")
+            # The request the route saw (its tags rewritten) shares the state the outer
+            # middlewares read: the quota's fields are still sent.
+            assert "ratelimit-policy" in response.headers
     stale = await client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": '"r0-x"'})
     assert stale.status_code == 200
 
