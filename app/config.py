@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     rate_limit_user_window_s: int = Field(default=60, ge=1, le=86_400)
     rate_limit_key: int = Field(default=600, ge=1, le=1_000_000)
     rate_limit_key_window_s: int = Field(default=60, ge=1, le=86_400)
+    # Anonymous knowledge-base reads (catalog pages, details, 304 revalidations; most answered
+    # from memory) have a budget of their own, so browsing the catalog never uses up the one
+    # that registration, sign-in and the recommender share (issue 11.11).
+    rate_limit_kb_anonymous: int = Field(default=600, ge=1, le=1_000_000)
+    rate_limit_kb_anonymous_window_s: int = Field(default=60, ge=1, le=86_400)
     # A key granted kb:read reads the knowledge base on its own, larger budget.
     rate_limit_kb_key: int = Field(default=1200, ge=1, le=1_000_000)
     rate_limit_kb_key_window_s: int = Field(default=60, ge=1, le=86_400)

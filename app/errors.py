@@ -160,18 +160,48 @@ class ContentTooLargeError(AppError):
     slug = "content-too-large"
 
 
+class QuotaAlternative(BaseModel):
+    """Another way to what was refused: a larger quota, or fewer requests for the same data."""
+
+    description: str = Field(description="What to do, in plain words.")
+    href: str = Field(description="Where to start: the path of the operation (or the request).")
+    policy: str | None = Field(
+        default=None, description="The quota this way counts against, as in `RateLimit-Policy`."
+    )
+    limit: int | None = Field(default=None, description="That quota's requests per window.")
+    window_s: int | None = Field(default=None, description="That quota's window in seconds.")
+
+
+class RateLimitedProblem(Problem):
+    """The problem body of a 429."""
+
+    retry_after: int = Field(description="Seconds to wait before retrying (as `Retry-After`).")
+    policy: str = Field(description="The quota that refused, as named in `RateLimit-Policy`.")
+    alternatives: list[QuotaAlternative] | None = Field(
+        default=None,
+        description="Ways around the quota: credentials with a larger one, bigger pages.",
+    )
+
+
 class TooManyRequestsError(AppError):
-    """A rate-limit policy refused the request; `Retry-After` says when to come back."""
+    """A rate-limit policy refused the request; `Retry-After` says when to come back, the
+    body which quota refused and what would have a larger one (``RateLimitedProblem``)."""
 
     status = 429
     slug = "rate-limited"
 
-    def __init__(self, detail: str, *, retry_after_s: int) -> None:
-        super().__init__(
-            detail,
-            headers={"Retry-After": str(retry_after_s)},
-            extensions={"retry_after": retry_after_s},
-        )
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after_s: int,
+        policy: str,
+        alternatives: Sequence[QuotaAlternative] = (),
+    ) -> None:
+        extensions: dict[str, Any] = {"retry_after": retry_after_s, "policy": policy}
+        if alternatives:
+            extensions["alternatives"] = [a.model_dump(exclude_none=True) for a in alternatives]
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)}, extensions=extensions)
 
 
 class ServiceUnavailableError(AppError):

@@ -48,7 +48,15 @@ async def _admin(server_url: str, sql: str) -> None:
 def bench_settings(url: str) -> Settings:
     """Settings for timing: the rate limiter stays on (its cost is part of every request)
     but with quotas no benchmark reaches."""
-    quotas = ("anonymous", "user", "key", "kb_key", "login_failures", "key_creation")
+    quotas = (
+        "anonymous",
+        "kb_anonymous",
+        "user",
+        "key",
+        "kb_key",
+        "login_failures",
+        "key_creation",
+    )
     return Settings.model_validate(
         {
             "database_url": url,
