@@ -175,6 +175,40 @@ class QuotaAlternative(BaseModel):
 class RateLimitedProblem(Problem):
     """The problem body of a 429."""
 
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/rate-limited",
+                    "title": "Too Many Requests",
+                    "status": 429,
+                    "detail": "The 'anonymous-kb' quota is used up. Retry in 1 s.",
+                    "instance": "/v1/exercises",
+                    "request_id": "6f1c2a0e9b8d4c7fa1e2b3c4d5e6f708",
+                    "retry_after": 1,
+                    "policy": "anonymous-kb",
+                    "alternatives": [
+                        {
+                            "description": "Send an API key (X-API-Key) with the kb:read "
+                            "scope: knowledge-base reads then count against the key's own "
+                            "quota. …",
+                            "href": "/v1/me/api-keys",
+                            "policy": "api-key-kb",
+                            "limit": 1200,
+                            "window_s": 60,
+                        },
+                        {
+                            "description": "Ask for 100 items a page (limit=100; the default "
+                            "is 20): the whole catalog in a fifth of the requests.",
+                            "href": "/v1/exercises?limit=100",
+                        },
+                    ],
+                }
+            ]
+        },
+    )
+
     retry_after: int = Field(description="Seconds to wait before retrying (as `Retry-After`).")
     policy: str = Field(description="The quota that refused, as named in `RateLimit-Policy`.")
     alternatives: list[QuotaAlternative] | None = Field(

@@ -238,8 +238,8 @@ def describe_quotas(
     if key_creation:
         text += f" Creating a key also counts against {named(policies.key_creation, ' per user')}."
     return text + (
-        " The body names the quota that refused (`policy`) and the ways to a larger one "
-        "(`alternatives`)."
+        " The body names the quota that refused (`policy`) and, where there are any, the ways "
+        "to a larger one (`alternatives`)."
     )
 
 
