@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     # Per worker: encoded catalog answers kept for the current content revision
     # (app/knowledge/representations.py); 0 turns the cache off.
     representation_cache_bytes: int = Field(default=64 * 1_048_576, ge=0, le=1_073_741_824)
+    # Per worker: gzip and brotli bodies of public answers, kept with the identity bytes they
+    # were made from (counted too: the entry keeps them alive), so each is encoded once
+    # (app/compression.py); 0 encodes every time.
+    encoded_cache_bytes: int = Field(default=32 * 1_048_576, ge=0, le=1_073_741_824)
     # FastAPI's native OpenTelemetry spans, metrics and logs, sent to the providers the
     # process configures. Off by default: even unconfigured, its per-request check of the
     # global providers cost a fifth of a stored catalog answer. Spans alone are also sent

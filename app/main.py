@@ -295,7 +295,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         timeout_s=settings.http_body_timeout_s,
     )
-    app.add_middleware(CompressionMiddleware)
+    app.add_middleware(CompressionMiddleware, cache_bytes=settings.encoded_cache_bytes)
     app.add_middleware(
         RequestLogMiddleware,
         metrics=HttpMetrics(app.routes) if settings.metrics_enabled else None,

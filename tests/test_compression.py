@@ -221,7 +221,7 @@ def _echo_app() -> Starlette:
 
 @pytest.fixture
 async def echo() -> AsyncIterator[httpx.AsyncClient]:
-    app = CompressionMiddleware(_echo_app())
+    app = CompressionMiddleware(_echo_app(), cache_bytes=1_048_576)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
