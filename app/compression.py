@@ -57,7 +57,7 @@ BROTLI_QUALITY: Final = 5
 # Server preference when the client weighs both alike: brotli is smaller for the same effort.
 CODINGS: Final = ("br", "gzip")
 
-_SUFFIXES: Final = tuple((f'-{coding}"'.encode(), coding) for coding in CODINGS)
+_SUFFIXES: Final = tuple(f'-{coding}"'.encode() for coding in CODINGS)
 _CONDITIONAL_HEADERS: Final = (b"if-none-match", b"if-match")
 _TEXT_TYPES: Final = frozenset(
     {b"application/json", b"application/javascript", b"application/xml", b"image/svg+xml"}
@@ -115,7 +115,7 @@ def _identity_tags(value: bytes, held: dict[bytes, bytes]) -> bytes:
     members = []
     for member in value.split(b","):
         tag = member.strip()
-        for suffix, _ in _SUFFIXES:
+        for suffix in _SUFFIXES:
             if tag.endswith(suffix):
                 identity = tag[: -len(suffix)] + b'"'
                 # The tag as this module wrote it: strong, whatever an intermediary made of it.
@@ -190,7 +190,7 @@ class CompressionMiddleware:
         for index, (name, value) in enumerate(scope["headers"]):
             if name == b"accept-encoding":
                 coding = negotiate(value)
-            elif name in _CONDITIONAL_HEADERS and any(s in value for s, _ in _SUFFIXES):
+            elif name in _CONDITIONAL_HEADERS and any(s in value for s in _SUFFIXES):
                 rewritten = rewritten or list(scope["headers"])
                 rewritten[index] = (name, _identity_tags(value, held))
         if rewritten is not None:

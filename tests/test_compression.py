@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from app.compression import MIN_SIZE, CompressionMiddleware, negotiate
+from app.compression import MIN_SIZE, CompressionMiddleware, EncodedBodies, negotiate
 from app.importers.free_exercise_db import import_records, read_records
 from app.main import create_app
 from app.openapi_route import CACHE_CONTROL as OPENAPI_CACHE_CONTROL
@@ -210,7 +210,13 @@ def _echo_app() -> Starlette:
         seen = {h: request.headers.get(h) for h in ("if-match", "if-none-match")}
         return JSONResponse({"seen": seen, "padding": text}, headers={"Vary": "Origin"})
 
+    async def tagged(request: Request) -> Response:
+        policy = request.query_params["cache"]
+        headers = {"ETag": '"v1"', "Cache-Control": policy}
+        return Response(text.encode(), media_type="text/plain", headers=headers)
+
     routes = [
+        Route("/tagged", tagged),
         Route("/stream", stream),
         Route("/encoded", encoded),
         Route("/image", image),
@@ -251,6 +257,38 @@ async def test_coded_tags_reach_the_application_in_identity_form(
     assert seen == {"if-match": '"v3"', "if-none-match": 'W/"a", "b"'}
     # An existing Vary is extended, not replaced.
     assert response.headers["vary"] == "Origin, Accept-Encoding"
+
+
+async def test_only_public_answers_are_kept() -> None:
+    middleware = CompressionMiddleware(_echo_app(), cache_bytes=1_048_576)
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        for policy, encodings in (("private, max-age=60", 3), ("public, max-age=60", 1)):
+            before = middleware.bodies.encoded
+            for _ in range(3):
+                response = await http.get("/tagged", params={"cache": policy})
+                assert response.headers["etag"] == '"v1-br"'
+            assert middleware.bodies.encoded - before == encodings, policy
+
+
+async def test_kept_bodies_are_bounded_and_never_stand_for_other_bytes() -> None:
+    kept = EncodedBodies(64 * 1024)
+    first, other = b"a" * 3000, b"b" * 3000
+    encoded = await kept.get(b'"t"', "gzip", first)
+    assert await kept.get(b'"t"', "gzip", first) is encoded
+    assert kept.encoded == 1
+    # The same tag on other bytes (another user's "v1", say) is encoded anew, never reused.
+    assert gzip.decompress(await kept.get(b'"t"', "gzip", other)) == other
+    for index in range(100):
+        await kept.get(f'"{index}"'.encode(), "br", bytes([index]) * 3000)
+    assert 0 < kept.size <= kept.max_bytes
+    assert await kept.get(b'"99"', "br", bytes([99]) * 3000) is not None
+    before = kept.encoded
+    await kept.get(b'"0"', "br", bytes([0]) * 3000)  # least recently used: evicted
+    await kept.get(None, "gzip", first)  # without a tag nothing is kept
+    await kept.get(None, "gzip", first)
+    assert kept.encoded == before + 3
+    assert EncodedBodies(0).size == 0
 
 
 # --------------------------------------------------------------------------- /openapi.json
