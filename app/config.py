@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     rate_limit_user_window_s: int = Field(default=60, ge=1, le=86_400)
     rate_limit_key: int = Field(default=600, ge=1, le=1_000_000)
     rate_limit_key_window_s: int = Field(default=60, ge=1, le=86_400)
+    # Anonymous knowledge-base reads (catalog pages, details, 304 revalidations; most answered
+    # from memory) have a budget of their own, so browsing the catalog never uses up the one
+    # that registration, sign-in and the recommender share (issue 11.11).
+    rate_limit_kb_anonymous: int = Field(default=600, ge=1, le=1_000_000)
+    rate_limit_kb_anonymous_window_s: int = Field(default=60, ge=1, le=86_400)
     # A key granted kb:read reads the knowledge base on its own, larger budget.
     rate_limit_kb_key: int = Field(default=1200, ge=1, le=1_000_000)
     rate_limit_kb_key_window_s: int = Field(default=60, ge=1, le=86_400)
@@ -134,6 +139,10 @@ class Settings(BaseSettings):
     # Per worker: encoded catalog answers kept for the current content revision
     # (app/knowledge/representations.py); 0 turns the cache off.
     representation_cache_bytes: int = Field(default=64 * 1_048_576, ge=0, le=1_073_741_824)
+    # Per worker: gzip and brotli bodies of public answers, kept with the identity bytes they
+    # were made from (counted too: the entry keeps them alive), so each is encoded once
+    # (app/compression.py); 0 encodes every time.
+    encoded_cache_bytes: int = Field(default=32 * 1_048_576, ge=0, le=1_073_741_824)
     # FastAPI's native OpenTelemetry spans, metrics and logs, sent to the providers the
     # process configures. Off by default: even unconfigured, its per-request check of the
     # global providers cost a fifth of a stored catalog answer. Spans alone are also sent

@@ -165,18 +165,82 @@ class ContentTooLargeError(AppError):
     slug = "content-too-large"
 
 
+class QuotaAlternative(BaseModel):
+    """Another way to what was refused: a larger quota, or fewer requests for the same data."""
+
+    description: str = Field(description="What to do, in plain words.")
+    href: str = Field(description="Where to start: the path of the operation (or the request).")
+    policy: str | None = Field(
+        default=None, description="The quota this way counts against, as in `RateLimit-Policy`."
+    )
+    limit: int | None = Field(default=None, description="That quota's requests per window.")
+    window_s: int | None = Field(default=None, description="That quota's window in seconds.")
+
+
+class RateLimitedProblem(Problem):
+    """The problem body of a 429."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/rate-limited",
+                    "title": "Too Many Requests",
+                    "status": 429,
+                    "detail": "The 'anonymous-kb' quota is used up. Retry in 1 s.",
+                    "instance": "/v1/exercises",
+                    "request_id": "6f1c2a0e9b8d4c7fa1e2b3c4d5e6f708",
+                    "retry_after": 1,
+                    "policy": "anonymous-kb",
+                    "alternatives": [
+                        {
+                            "description": "Send an API key (X-API-Key) with the kb:read "
+                            "scope: knowledge-base reads then count against the key's own "
+                            "quota. …",
+                            "href": "/v1/me/api-keys",
+                            "policy": "api-key-kb",
+                            "limit": 1200,
+                            "window_s": 60,
+                        },
+                        {
+                            "description": "Ask for 100 items a page (limit=100; the default "
+                            "is 20): the whole catalog in a fifth of the requests.",
+                            "href": "/v1/exercises?limit=100",
+                        },
+                    ],
+                }
+            ]
+        },
+    )
+
+    retry_after: int = Field(description="Seconds to wait before retrying (as `Retry-After`).")
+    policy: str = Field(description="The quota that refused, as named in `RateLimit-Policy`.")
+    alternatives: list[QuotaAlternative] | None = Field(
+        default=None,
+        description="Ways around the quota: credentials with a larger one, bigger pages.",
+    )
+
+
 class TooManyRequestsError(AppError):
-    """A rate-limit policy refused the request; `Retry-After` says when to come back."""
+    """A rate-limit policy refused the request; `Retry-After` says when to come back, the
+    body which quota refused and what would have a larger one (``RateLimitedProblem``)."""
 
     status = 429
     slug = "rate-limited"
 
-    def __init__(self, detail: str, *, retry_after_s: int) -> None:
-        super().__init__(
-            detail,
-            headers={"Retry-After": str(retry_after_s)},
-            extensions={"retry_after": retry_after_s},
-        )
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after_s: int,
+        policy: str,
+        alternatives: Sequence[QuotaAlternative] = (),
+    ) -> None:
+        extensions: dict[str, Any] = {"retry_after": retry_after_s, "policy": policy}
+        if alternatives:
+            extensions["alternatives"] = [a.model_dump(exclude_none=True) for a in alternatives]
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)}, extensions=extensions)
 
 
 class ServiceUnavailableError(AppError):

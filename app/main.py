@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
@@ -18,14 +18,22 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security.base import SecurityBase
 from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel
 
 from app import __version__, api, health
 from app.auth.passwords import Passwords
 from app.bodies import DOCUMENTED_BODIES
+from app.compression import CompressionMiddleware
 from app.config import Settings, get_settings
 from app.db.embedded import resolve_database_url
 from app.db.engine import build_engine, build_sessionmaker
-from app.errors import Problem, problem_responses, register_error_handlers
+from app.errors import (
+    PROBLEM_MEDIA_TYPE,
+    Problem,
+    RateLimitedProblem,
+    problem_responses,
+    register_error_handlers,
+)
 from app.hardening import (
     DOCS_ASSETS_PATH,
     BodySizeLimitMiddleware,
@@ -60,8 +68,16 @@ from app.openapi_headers import (
     header_refs,
 )
 from app.openapi_io import separate_input_output
+from app.openapi_route import serve_cacheable_openapi
 from app.problems import router as problems
-from app.ratelimit.dependency import Policies, enforce_rate_limit
+from app.ratelimit.dependency import (
+    Policies,
+    SignInAttempts,
+    describe_quotas,
+    enforce_rate_limit,
+    is_knowledge_base_read,
+    limit_key_creation,
+)
 from app.ratelimit.redis_store import RedisRateLimiter, build_redis
 from app.ratelimit.service import Limiter, RateLimiter, build_limiter_engine
 from app.tracing import telemetry_config
@@ -247,8 +263,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added innermost first. From the outside in: the request id is assigned; security and
     # rate-limit headers are added to everything below, the request log's 500s included;
-    # the log sees every request, refused bodies too; then the body cap, CORS and the
-    # stored catalog answers.
+    # the log sees every request, refused bodies too, and times the encoding with the rest;
+    # bodies are encoded (gzip, br) for whatever is below, stored catalog answers included;
+    # then the body cap, CORS and the stored catalog answers.
     # Innermost: stored catalog answers for callers without credentials, before routing.
     app.add_middleware(StoredCatalogReads)
     if settings.cors_origins:
@@ -278,6 +295,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         timeout_s=settings.http_body_timeout_s,
     )
+    app.add_middleware(CompressionMiddleware, cache_bytes=settings.encoded_cache_bytes)
     app.add_middleware(
         RequestLogMiddleware,
         metrics=HttpMetrics(app.routes) if settings.metrics_enabled else None,
@@ -290,6 +308,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     _register_problem_schema(app)
+    serve_cacheable_openapi(app)
     return app
 
 
@@ -334,12 +353,18 @@ def _document_validation_problems(schema: dict[str, Any]) -> None:
                 responses.setdefault("400", unreadable)
 
 
-def _document_abuse_limits(schema: dict[str, Any]) -> None:
+def _document_abuse_limits(app: FastAPI, schema: dict[str, Any]) -> None:
     """Every /v1 operation can be refused by a quota (429), and any request by the body cap
     (413) or, before the application sees it, by the server's header bounds (431 too large,
     408 too slow; app/http_protocol.py): document them on each operation rather than
-    trusting every router to."""
+    trusting every router to. The 429 names the quotas the operation counts against, with
+    this application's figures."""
+    policies: Policies = app.state.rate_limit_policies
+    extra = _extra_quotas(app)
     statuses = problem_responses(408, 413, 429, 431)
+    statuses[429]["content"] = {
+        PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/RateLimitedProblem"}}
+    }
     statuses[408]["description"] = (
         "The request headers (SPOTTER_HTTP_HEADER_TIMEOUT_S) or its body "
         "(SPOTTER_HTTP_BODY_TIMEOUT_S) did not arrive in time; the connection is closed."
@@ -355,7 +380,7 @@ def _document_abuse_limits(schema: dict[str, Any]) -> None:
     for path, path_item in schema.get("paths", {}).items():
         if not path.startswith("/v1"):
             continue
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
@@ -363,6 +388,38 @@ def _document_abuse_limits(schema: dict[str, Any]) -> None:
                 entry = responses.setdefault(str(status), dict(documented))
                 if status == 429:
                     entry["headers"] = rate_limit_headers
+                    entry["content"] = documented["content"]
+                    calls = extra.get((path, method.upper()), set())
+                    entry["description"] = describe_quotas(
+                        policies,
+                        knowledge_base=is_knowledge_base_read(method, operation.get("tags", [])),
+                        sign_in=SignInAttempts in calls,
+                        key_creation=limit_key_creation in calls,
+                    )
+
+
+def _extra_quotas(app: FastAPI) -> dict[tuple[str, str], set[object]]:
+    """Per (path, method), what its dependencies call: where sign-in and key-creation quotas
+    apply."""
+    found: dict[tuple[str, str], set[object]] = {}
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            calls = set(_calls(context.dependant))
+            for method in context.methods or ():
+                found[str(context.path_format), method] = calls
+    return found
+
+
+def _calls(dependant: Dependant) -> Iterator[object]:
+    """Every callable the dependency tree runs, except below the rate limiter (which reads the
+    credentials only to choose a quota)."""
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call is enforce_rate_limit:
+            continue
+        yield current.call  # a security scheme is an instance, not a function
+        pending.extend(current.dependencies)
 
 
 REFUSED_OPTIONAL_CREDENTIALS = {
@@ -374,16 +431,7 @@ REFUSED_OPTIONAL_CREDENTIALS = {
 
 def _needs_credentials(dependant: Dependant) -> bool:
     """Whether anything but the rate limiter reads the credentials of this operation."""
-    pending = [dependant]
-    while pending:
-        current = pending.pop()
-        if current.call is enforce_rate_limit:
-            continue
-        call: object = current.call  # a security scheme is an instance, not a function
-        if isinstance(call, SecurityBase):
-            return True
-        pending.extend(current.dependencies)
-    return False
+    return any(isinstance(call, SecurityBase) for call in _calls(dependant))
 
 
 # Public operations declare no security (generated clients then build them without
@@ -443,7 +491,7 @@ def _annotations(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _register_problem_schema(app: FastAPI) -> None:
-    """Add the Problem schema that every operation's error responses reference.
+    """Add the Problem schemas that the operations' error responses reference.
 
     Error responses are documented as `application/problem+json` only, so FastAPI's
     model-based registration (which would also claim `application/json`) is not used.
@@ -454,17 +502,17 @@ def _register_problem_schema(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            components.update(problem.pop("$defs", {}))
-            components["Problem"] = problem
-            for model in DOCUMENTED_BODIES:
+            # Problem is every error's body, RateLimitedProblem the 429's (with the refusing
+            # policy and the ways around it).
+            models: list[type[BaseModel]] = [Problem, RateLimitedProblem, *DOCUMENTED_BODIES]
+            for model in models:
                 body = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 # The input form wins for shared types (the echoed engine state): it is the
                 # one that carries the bounds a client must respect.
                 components.update(body.pop("$defs", {}))
                 components[model.__name__] = body
             _document_validation_problems(schema)
-            _document_abuse_limits(schema)
+            _document_abuse_limits(app, schema)
             _document_public_operations(app, schema)
             _document_required_if_match(schema)
             attach_examples(schema)

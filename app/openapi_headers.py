@@ -9,7 +9,9 @@ written into the document once the schema is built, from what an operation prova
 * an operation that documents 304 is a catalog read (its ``If-None-Match`` parameter comes
   from the shared dependency): it tags its 200 and 304 with ``ETag`` and ``Cache-Control``;
 * every other /v1 operation answers ``Cache-Control: no-store``;
-* an operation whose 200 body is a page (a ``next_cursor`` property) sends ``Link``.
+* an operation whose 200 body is a page (a ``next_cursor`` property) sends ``Link``;
+* a success with a body may be gzip- or brotli-encoded (``app/compression.py``): it can carry
+  ``Content-Encoding`` and ``Vary``, and a 304 always says ``Vary``.
 
 Each header is described once under ``components/headers`` and referenced, so the document
 does not repeat the same text on hundreds of responses.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.compression import MIN_SIZE
 from app.knowledge.http import CACHE_CONTROL
 
 RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
@@ -70,7 +73,24 @@ LINK_HEADER: dict[str, dict[str, Any]] = {
     }
 }
 
-ALL_HEADERS = {**RATE_LIMIT_HEADERS, **CONDITIONAL_HEADERS, **LINK_HEADER}
+VARY_HEADER: dict[str, dict[str, Any]] = {
+    "Vary": {
+        "description": f"`Accept-Encoding` on answers of {MIN_SIZE} bytes or more (which "
+        "may be encoded, as the request's `Accept-Encoding` allows) and on every 304.",
+        "schema": {"type": "string", "examples": ["Accept-Encoding"]},
+    }
+}
+CODING_HEADERS: dict[str, dict[str, Any]] = {
+    "Content-Encoding": {
+        "description": "`br` or `gzip` when the body was encoded (JSON and text of "
+        f"{MIN_SIZE} bytes or more, when `Accept-Encoding` allows); its `ETag` then ends in "
+        "`-br` or `-gzip`, and either form of the tag revalidates.",
+        "schema": {"type": "string", "enum": ["br", "gzip"]},
+    },
+    **VARY_HEADER,
+}
+
+ALL_HEADERS = {**RATE_LIMIT_HEADERS, **CONDITIONAL_HEADERS, **LINK_HEADER, **CODING_HEADERS}
 
 
 def header_refs(names: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -102,6 +122,10 @@ def _document_operation(operation: dict[str, Any], schemas: dict[str, Any]) -> N
             added.update(CONDITIONAL_HEADERS)
         if status == "200" and _is_page(response, schemas):
             added.update(LINK_HEADER)
+        if status == "304":
+            added.update(VARY_HEADER)
+        elif "content" in response:
+            added.update(CODING_HEADERS)
         refs = header_refs(added)
         if not conditional:
             refs["Cache-Control"] = {"$ref": f"#/components/headers/{NO_STORE_NAME}"}

@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_kb import DEFAULT_DATASET
 from bench_recommender import history_body
-from benchkit import bench_settings, console, scratch_database
+from benchkit import DEFAULT_DATASET, bench_settings, console, scratch_database
 from rich.table import Table
 
 from app.db.engine import build_engine, build_sessionmaker

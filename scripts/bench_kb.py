@@ -10,23 +10,18 @@ network. Drops the database at the end.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import functools
 import time
 from pathlib import Path
 
 import httpx
-from benchkit import bench_settings, console, ms, scratch_database, timed
+from benchkit import bench_settings, console, ms, run_with_dataset, timed
 from rich.table import Table
 
 from app.db.engine import build_engine, build_sessionmaker
 from app.importers.free_exercise_db import import_free_exercise_db
 from app.main import create_app
 from app.pagination import MAX_LIMIT
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "data" / "free-exercise-db" / "exercises.json"
 
 
 async def _walk_catalog(http: httpx.AsyncClient) -> tuple[float, list[float], int]:
@@ -116,14 +111,7 @@ async def _bench(url: str, dataset: Path, n: int) -> None:
 
 
 def main() -> None:
-    """Parse the arguments, run the benchmark on a fresh database, always drop it."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
-    parser.add_argument("--requests", type=int, default=200, help="requests per case")
-    args = parser.parse_args()
-
-    with scratch_database() as url:
-        asyncio.run(_bench(url, args.dataset, args.requests))
+    run_with_dataset(__doc__, _bench, requests=200, requests_help="requests per case")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from bench_http import _serve_spotter
-from bench_kb import DEFAULT_DATASET
-from benchkit import bench_settings, console, ms, scratch_database
+from benchkit import DEFAULT_DATASET, bench_settings, console, ms, scratch_database
 from rich.table import Table
 
 from app.db.engine import build_engine, build_sessionmaker

@@ -6,12 +6,15 @@ embedded server when unset), migrated and loaded with the curated content, and a
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -25,6 +28,9 @@ from app.db import migrations
 from app.db.embedded import embedded_database_url
 
 console = Console()
+DEFAULT_DATASET = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "free-exercise-db" / "exercises.json"
+)
 
 
 def _dsn(url: str) -> str:
@@ -42,7 +48,15 @@ async def _admin(server_url: str, sql: str) -> None:
 def bench_settings(url: str) -> Settings:
     """Settings for timing: the rate limiter stays on (its cost is part of every request)
     but with quotas no benchmark reaches."""
-    quotas = ("anonymous", "user", "key", "kb_key", "login_failures", "key_creation")
+    quotas = (
+        "anonymous",
+        "kb_anonymous",
+        "user",
+        "key",
+        "kb_key",
+        "login_failures",
+        "key_creation",
+    )
     return Settings.model_validate(
         {
             "database_url": url,
@@ -101,3 +115,20 @@ async def timed_with_server(
         duration = response.headers["Server-Timing"].partition("dur=")[2]
         server.append(float(duration) / 1000)
     return client, server
+
+
+def run_with_dataset(
+    doc: str | None,
+    bench: Callable[[str, Path, int], Coroutine[Any, Any, None]],
+    *,
+    requests: int,
+    requests_help: str,
+) -> None:
+    """The command line of a benchmark over an imported dataset: ``[PATH] [--requests N]``,
+    run on a scratch database that is always dropped."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
+    parser.add_argument("--requests", type=int, default=requests, help=requests_help)
+    args = parser.parse_args()
+    with scratch_database() as url:
+        asyncio.run(bench(url, args.dataset, args.requests))

@@ -29,7 +29,9 @@ from app.db.embedded import start_embedded_server
 
 # Re-exported (the alias is how mypy --strict reads it): the tests import it from here.
 from app.db.engine import asyncpg_dsn as asyncpg_dsn  # noqa: PLC0414
+from app.db.engine import build_engine
 from app.db.session import get_session, settle_after_error
+from app.importers.free_exercise_db import import_records, read_records
 from app.main import create_app
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +59,21 @@ def loaded_database(database_factory: DatabaseFactory) -> str:
     migrations.upgrade(url)
     asyncio.run(load_bundle_into(url, make_settings(url), load_content()))
     return url
+
+
+def import_dataset_into(url: str, dataset: Path) -> None:
+    """Import the free-exercise-db file at ``dataset`` into a loaded database, committed."""
+
+    async def _import() -> None:
+        engine = build_engine(url, make_settings(url))
+        try:
+            async with AsyncSession(engine) as session:
+                await import_records(session, read_records(dataset), lambda _d, _t: None)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_import())
 
 
 async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -111,6 +128,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # Limits stay on, so every test runs through the limiter, but are far above what any
         # one test sends; tests of the limits themselves pass small figures.
         "rate_limit_anonymous": 1_000_000,
+        "rate_limit_kb_anonymous": 1_000_000,
         "rate_limit_user": 1_000_000,
         "rate_limit_key": 1_000_000,
         "rate_limit_kb_key": 1_000_000,

@@ -161,7 +161,10 @@ async def two_workers(
     def worker() -> FastAPI:
         return create_app(
             make_settings(
-                migrated_url, redis_url=redis_url, redis_key_prefix=prefix, rate_limit_anonymous=10
+                migrated_url,
+                redis_url=redis_url,
+                redis_key_prefix=prefix,
+                rate_limit_kb_anonymous=10,
             )
         )
 
@@ -181,7 +184,7 @@ async def test_the_quota_is_exact_across_workers(
         )
     statuses = Counter(answer.status_code for answer in answers)
     assert statuses == {200: 10, 429: 30}, statuses
-    assert_refusal(next(a for a in answers if a.status_code == 429), "anonymous")
+    assert_refusal(next(a for a in answers if a.status_code == 429), "anonymous-kb")
     # Nothing went to the database's counter table.
     async with first.state.engine.connect() as connection:
         rows = (

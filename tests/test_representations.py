@@ -204,7 +204,7 @@ def test_the_cache_is_bounded_and_keeps_one_revision() -> None:
 
 
 async def test_stored_answers_count_against_the_quota(loaded: str) -> None:
-    application = create_app(make_settings(loaded, rate_limit_anonymous=3))
+    application = create_app(make_settings(loaded, rate_limit_kb_anonymous=3))
     async with application.router.lifespan_context(application):
         await _known(application)
         address = f"198.51.100.{uuid.uuid4().int % 200 + 1}"
@@ -212,7 +212,7 @@ async def test_stored_answers_count_against_the_quota(loaded: str) -> None:
             answers = [await http.get("/v1/muscles") for _ in range(5)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
     assert application.state.representations.hits >= 2  # the 2nd and 3rd came from memory
-    assert_refusal(answers[3], "anonymous")
+    assert_refusal(answers[3], "anonymous-kb")
 
 
 async def test_only_stored_catalog_answers_are_sent_before_routing(

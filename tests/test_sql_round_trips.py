@@ -18,21 +18,18 @@ does in production.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import build_engine
-from app.importers.free_exercise_db import import_records, read_records
 from app.main import create_app
 from tests.conftest import (
     SHARED_DIR,
     DatabaseFactory,
     asgi_client,
+    import_dataset_into,
     loaded_database,
     make_settings,
 )
@@ -95,17 +92,7 @@ def catalog(database_factory: DatabaseFactory) -> str:
     """The curated content plus the imported dataset, when it is at hand, committed."""
     url = loaded_database(database_factory)
     if DATASET.is_file():
-
-        async def _import() -> None:
-            engine = build_engine(url, make_settings(url))
-            try:
-                async with AsyncSession(engine) as session:
-                    await import_records(session, read_records(DATASET), lambda _d, _t: None)
-                    await session.commit()
-            finally:
-                await engine.dispose()
-
-        asyncio.run(_import())
+        import_dataset_into(url, DATASET)
     return url
 
 

@@ -6,7 +6,8 @@ and the revision is in memory (``watcher.py``). What FastAPI would still do on t
 resolving a dozen dependencies to reach the stored bytes, cost most of such a request. So this
 pure ASGI middleware answers it directly, doing exactly what those dependencies would have:
 
-* the anonymous quota is counted (``count_anonymous_request``, the same hit, the same 429);
+* the anonymous knowledge-base quota is counted (``count_anonymous_request``, the same hit,
+  the same 429);
 * ``If-None-Match`` naming the current tag is a 304 (``not_modified_response``), else the stored
   bytes are sent with their stored headers (``StoredResponse``), as the route's handlers do;
 * the middlewares around it add the request id, the security and the rate-limit headers as

@@ -1,10 +1,14 @@
 """Who is counted against which quota, and the dependencies that enforce it on /v1.
 
 Each request is counted once against the quota of its caller: the API key, the user behind a
-bearer token, or, for anonymous callers, the client address. Sign-in failures and key creation
-have their own, much smaller quotas. The decisions are kept in the request state so that a
-middleware can send the `RateLimit-Policy`/`RateLimit` fields on every response, errors
-included.
+bearer token, or, for anonymous callers, the client address. Knowledge-base reads have larger
+quotas of their own, for keys with kb:read and for anonymous callers alike: paging the catalog
+is cheap (most answers come from memory, ``app.knowledge.fast_path``) and must not use up the
+anonymous budget that registration, sign-in and the recommender share. Sign-in failures and
+key creation have their own, much smaller quotas. A refusal names its quota and, for
+anonymous callers and users, the ways to a larger one. The decisions are kept in the request
+state so that a middleware can send the `RateLimit-Policy`/`RateLimit` fields on every
+response, errors included.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import dataclasses
 import functools
 import hashlib
 import ipaddress
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -25,15 +29,18 @@ from app.auth.dependencies import LoggedInUser, OptionalPrincipal, Principal
 from app.auth.scopes import Scope
 from app.config import Settings
 from app.db.deadline import request_deadline
-from app.errors import TooManyRequestsError, UnauthorizedError
+from app.errors import QuotaAlternative, TooManyRequestsError, UnauthorizedError
 from app.metrics import RATE_LIMIT_REFUSALS
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.ratelimit.service import Decision, Limiter, Policy
 from app.users.emails import normalise_email
 
 # The request-state entry the header middleware reads.
 DECISIONS_STATE_KEY = "rate_limit_decisions"
-# Tags of the public knowledge-base reads, where a key's kb:read scope buys the larger quota.
-KNOWLEDGE_BASE_TAGS = frozenset({"exercises", "anatomy", "guidance", "search"})
+# Tags of the public knowledge-base reads, which have their own quotas (anonymous, and keys
+# with kb:read). Every catalog route whose answers are stored (CachingRoute) carries one, so
+# an answer sent before routing is counted as the route would count it.
+KNOWLEDGE_BASE_TAGS = frozenset({"exercises", "anatomy", "guidance", "search", "sources"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -43,6 +50,7 @@ class Policies:
 
     enabled: bool
     anonymous: Policy
+    kb_anonymous: Policy
     user: Policy
     key: Policy
     kb_key: Policy
@@ -57,6 +65,9 @@ class Policies:
         return cls(
             enabled=s.rate_limit_enabled,
             anonymous=Policy("anonymous", s.rate_limit_anonymous, s.rate_limit_anonymous_window_s),
+            kb_anonymous=Policy(
+                "anonymous-kb", s.rate_limit_kb_anonymous, s.rate_limit_kb_anonymous_window_s
+            ),
             user=Policy("user", s.rate_limit_user, s.rate_limit_user_window_s),
             key=Policy("api-key", s.rate_limit_key, s.rate_limit_key_window_s),
             kb_key=Policy("api-key-kb", s.rate_limit_kb_key, s.rate_limit_kb_key_window_s),
@@ -131,26 +142,125 @@ def recorded(scope_state: dict[str, Any] | None) -> list[Decision]:
     return decisions
 
 
-def _refused(decision: Decision, detail: str) -> TooManyRequestsError:
+def _refused(policies: Policies, decision: Decision, detail: str) -> TooManyRequestsError:
     # Every 429 of every policy is built here, the one before routing included.
     RATE_LIMIT_REFUSALS.labels(decision.policy.name).inc()
     return TooManyRequestsError(
-        f"{detail} Retry in {decision.retry_after_s} s.", retry_after_s=decision.retry_after_s
+        f"{detail} Retry in {decision.retry_after_s} s.",
+        retry_after_s=decision.retry_after_s,
+        policy=decision.policy.name,
+        alternatives=alternatives(policies, decision.policy.name),
+    )
+
+
+_KEY_STEPS = (
+    "Register (POST /v1/auth/register), sign in (POST /v1/auth/token), then create the key "
+    "(POST /v1/me/api-keys)."
+)
+
+
+# Refusals can be most of the answers under a flood: each policy's list is built once.
+@functools.lru_cache(maxsize=16)
+def alternatives(policies: Policies, refused: str) -> tuple[QuotaAlternative, ...]:
+    """What a client refused by the quota named ``refused`` can do instead of waiting.
+
+    There is no bulk export of the catalog: the ways are credentials with a larger quota and
+    the largest page size. Sign-in and key-creation refusals get none: waiting is the point."""
+    if refused == policies.kb_anonymous.name:
+        kb_key = _way(
+            policies.kb_key,
+            "/v1/me/api-keys",
+            "Send an API key (X-API-Key) with the kb:read scope: knowledge-base reads then "
+            f"count against the key's own quota. {_KEY_STEPS}",
+        )
+        pages = QuotaAlternative(
+            description=f"Ask for {MAX_LIMIT} items a page (limit={MAX_LIMIT}; the default is "
+            f"{DEFAULT_LIMIT}): the whole catalog in a fifth of the requests.",
+            href=f"/v1/exercises?limit={MAX_LIMIT}",
+        )
+        return kb_key, pages
+    key = _way(
+        policies.key,
+        "/v1/me/api-keys",
+        "Send an API key (X-API-Key): requests then count against the key's own quota (and "
+        f"knowledge-base reads, with the kb:read scope, against a larger one). {_KEY_STEPS}",
+    )
+    if refused == policies.anonymous.name:
+        account = _way(
+            policies.user,
+            "/v1/auth/token",
+            "Sign in and send the bearer token: requests then count against your account's "
+            "quota, not this address's. Register (POST /v1/auth/register) once, then sign in "
+            "(POST /v1/auth/token).",
+        )
+        return account, key
+    if refused == policies.user.name:
+        return (key,)
+    return ()
+
+
+def _way(policy: Policy, href: str, description: str) -> QuotaAlternative:
+    return QuotaAlternative(
+        description=description,
+        href=href,
+        policy=policy.name,
+        limit=policy.limit,
+        window_s=policy.window_s,
+    )
+
+
+def describe_quotas(
+    policies: Policies, *, knowledge_base: bool, sign_in: bool, key_creation: bool
+) -> str:
+    """The quotas an operation counts against, for its documented 429."""
+
+    def named(policy: Policy, per: str = "") -> str:
+        return f"`{policy.name}` ({policy.limit} per {policy.window_s} s{per})"
+
+    if knowledge_base:
+        anonymous = named(policies.kb_anonymous, " per client address")
+        key = (
+            f"{named(policies.kb_key)} with an API key that has kb:read, else {named(policies.key)}"
+        )
+    else:
+        anonymous = named(policies.anonymous, " per client address")
+        key = f"{named(policies.key)} with an API key"
+    text = (
+        f"Too many requests; see `Retry-After`. Each request counts against the caller's quota: "
+        f"{anonymous} without credentials, {named(policies.user)} with a bearer token, {key}."
+    )
+    if sign_in:
+        text += (
+            f" Failed sign-ins also count against {named(policies.login_address)}, "
+            f"{named(policies.login, ' per account and address')} and "
+            f"{named(policies.login_account)}."
+        )
+    if key_creation:
+        text += f" Creating a key also counts against {named(policies.key_creation, ' per user')}."
+    return text + (
+        " The body names the quota that refused (`policy`) and, where there are any, the ways "
+        "to a larger one (`alternatives`)."
+    )
+
+
+def is_knowledge_base_read(method: str, tags: Iterable[object]) -> bool:
+    """Whether an operation reads the public knowledge base (and has its quotas)."""
+    return method.upper() in READ_METHODS and not KNOWLEDGE_BASE_TAGS.isdisjoint(
+        str(t) for t in tags
     )
 
 
 def _is_knowledge_base_read(request: Request) -> bool:
     route = request.scope.get("route")
-    tags = route.tags if isinstance(route, APIRoute) else []
-    return request.method in READ_METHODS and not KNOWLEDGE_BASE_TAGS.isdisjoint(
-        str(t) for t in tags
-    )
+    return is_knowledge_base_read(request.method, route.tags if isinstance(route, APIRoute) else [])
 
 
 def _quota_for(
     request: Request, policies: Policies, principal: Principal | None
 ) -> tuple[Policy, str]:
     if principal is None:
+        if _is_knowledge_base_read(request):
+            return policies.kb_anonymous, f"anon-kb:{client_address(request)}"
         return policies.anonymous, f"anon:{client_address(request)}"
     if principal.api_key_id is not None:
         if Scope.KB_READ in principal.scopes and _is_knowledge_base_read(request):
@@ -178,7 +288,7 @@ async def _count_refused_credentials(request: Request) -> AsyncIterator[None]:
             )
             _record(request, decision)
             if not decision.allowed:
-                raise _refused(decision, "Too many requests from this address.") from None
+                raise _refused(policies, decision, "Too many requests from this address.") from None
         raise
 
 
@@ -195,18 +305,19 @@ async def enforce_rate_limit(
 
 
 async def count_anonymous_request(request: Request) -> None:
-    """What ``enforce_rate_limit`` does for a caller without credentials, for a request
-    answered before routing (``app.knowledge.fast_path``); raises the same 429."""
+    """What ``enforce_rate_limit`` does for a caller without credentials, for a catalog read
+    answered before routing (``app.knowledge.fast_path``): the same hit against the anonymous
+    knowledge-base quota, the same 429."""
     policies = _policies(request)
     if policies.enabled:
-        await _spend(request, policies.anonymous, f"anon:{client_address(request)}")
+        await _spend(request, policies.kb_anonymous, f"anon-kb:{client_address(request)}")
 
 
 async def _spend(request: Request, policy: Policy, key: str) -> None:
     decision = await _limiter(request).hit(policy, key, deadline=request_deadline(request))
     _record(request, decision)
     if not decision.allowed:
-        raise _refused(decision, f"The '{policy.name}' quota is used up.")
+        raise _refused(_policies(request), decision, f"The '{policy.name}' quota is used up.")
 
 
 class SignInAttempts:
@@ -251,7 +362,7 @@ class SignInAttempts:
             if not decision.allowed:
                 await self._give_back(passed)
                 _record(self._request, decision)
-                raise _refused(decision, f"Too many failed sign-ins {where}.")
+                raise _refused(policies, decision, f"Too many failed sign-ins {where}.")
             passed.append((policy, key, decision))
             # The account-wide count is not shown while it allows: it would tell anyone how
             # often others have failed on an email.
@@ -293,4 +404,4 @@ async def limit_key_creation(request: Request, principal: LoggedInUser) -> None:
     )
     _record(request, decision)
     if not decision.allowed:
-        raise _refused(decision, "Too many API keys created recently.")
+        raise _refused(policies, decision, "Too many API keys created recently.")
