@@ -53,6 +53,7 @@ from spotter_api_client.models import (
     ProfileIn,
     ProfilePublic,
     ProfileUpdate,
+    RateLimitedProblem,
     RecommendationResult,
     RoutineProfile,
     Scope,
@@ -431,7 +432,8 @@ def rate_limited(key: AuthenticatedClient) -> None:
     for sent in range(1, MAX_BURST + 1):
         response = list_training_sessions.sync_detailed(client=key, limit=1)
         if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
-            expect(response, HTTPStatus.TOO_MANY_REQUESTS, Problem)
+            refusal = expect(response, HTTPStatus.TOO_MANY_REQUESTS, RateLimitedProblem)
+            check(refusal.policy == "api-key", f"the refused quota is {refusal.policy!r}")
             retry_after = header(response, "Retry-After")
             check(retry_after.isdigit(), f"Retry-After is {retry_after!r}")
             wait_s = int(retry_after)
@@ -442,7 +444,11 @@ def rate_limited(key: AuthenticatedClient) -> None:
                 HTTPStatus.OK,
                 TrainingSessionPage,
             )
-            step("rate limit", f"429 after {sent} requests, Retry-After {wait_s} s, then 200")
+            step(
+                "rate limit",
+                f"429 ({refusal.policy} quota) after {sent} requests, Retry-After {wait_s} s, "
+                "then 200",
+            )
             return
         expect(response, HTTPStatus.OK, TrainingSessionPage)
     msg = f"{MAX_BURST} requests with the key and no 429"
