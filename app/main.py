@@ -317,6 +317,11 @@ async def _to_the_docs() -> RedirectResponse:
     return RedirectResponse("/docs")
 
 
+def __dir__() -> list[str]:
+    # FastAPI's CLI (`fastapi dev app/main.py`) looks for `app` among the module's names.
+    return [*globals(), "app"]
+
+
 def __getattr__(name: str) -> FastAPI:
     """``app.main:app`` for ``uvicorn app.main:app`` and FastAPI's CLI conventions.
 

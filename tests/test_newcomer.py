@@ -108,12 +108,18 @@ async def test_the_root_opens_the_docs_and_is_not_documented(client: httpx.Async
 
 
 @pytest.mark.slow
-def test_uvicorn_serves_the_module_level_app(database_factory: DatabaseFactory) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["uvicorn", "app.main:app"], ["fastapi", "run", "app/main.py", "--host", "127.0.0.1"]],
+    ids=["uvicorn", "fastapi-run"],
+)
+def test_the_module_level_app_serves(database_factory: DatabaseFactory, command: list[str]) -> None:
     url = database_factory()
     migrations.upgrade(url)
     port = free_port()
+    program, *arguments = command
     process = subprocess.Popen(
-        [str(BIN_DIR / "uvicorn"), "app.main:app", "--port", str(port)],
+        [str(BIN_DIR / program), *arguments, "--port", str(port)],
         env=server_env(url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
