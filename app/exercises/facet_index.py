@@ -8,7 +8,7 @@ every count is an AND and a ``bit_count()``: microseconds, whatever the catalog'
 100,000 exercises each bitset is 12.5 kB and there are a few hundred of them.
 
 The sets reproduce the SQL conditions of ``service._conditions`` exactly (the equivalence
-test in tests/test_facet_index.py compares both on random filter combinations). Where the
+test in tests/test_scale_shortcuts.py compares both on random filter combinations). Where the
 data could make the two differ (a NULL inside an equipment array, an equipment alternative
 that is not a list of strings), the index declines and the caller counts in SQL as before.
 """

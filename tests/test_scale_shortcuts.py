@@ -1,8 +1,9 @@
-"""The in-memory totals and facets of a filtered list equal the SQL's (issue 10).
+"""Shortcuts of the cold catalog reads give exactly the answers of the long way (issue 10).
 
 Over a catalog of a few thousand exercises (the curated content, the free-exercise-db import
 and variants of its records), random filter combinations are counted both ways: by the
-per-revision bitsets and by the SQL statement they replace.
+per-revision bitsets and by the SQL statement they replace; and searches keep the order of
+ranking every hit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.exercises import service
 from app.exercises.facet_index import build_facet_index
 from app.exercises.schemas import MuscleRole
 from app.importers.free_exercise_db import import_records, read_records
+from app.search.service import HitKind, search
 
 ROUNDS = 300
 
@@ -93,3 +95,17 @@ async def test_bitset_counts_equal_the_sql_counts(catalog: AsyncSession) -> None
     assert compared > ROUNDS * 0.8
     # Most combinations match something: the comparison is not of empty answers.
     assert matched > compared * 0.5, (matched, compared)
+
+
+@pytest.mark.parametrize("query", ["row", "press", "curl", "deadlfit", "pull up", "rdl", "squat"])
+async def test_a_top_n_search_is_the_prefix_of_the_whole_ranking(
+    catalog: AsyncSession, query: str
+) -> None:
+    """Leaving most saturated full-text matches in the database changes no top ``limit``:
+    it equals the first ``limit`` of the ranking of every hit (kept whole at a huge limit)."""
+    everything = await search(catalog, query, limit=10**6)
+    assert everything
+    for kinds in (None, [HitKind.EXERCISE], [HitKind.EXERCISE, HitKind.TIP]):
+        whole = everything if kinds is None else await search(catalog, query, kinds, 10**6)
+        for limit in (1, 3, 20, 50):
+            assert await search(catalog, query, kinds, limit) == whole[:limit], (kinds, limit)
