@@ -83,18 +83,23 @@ class FacetIndex:
         return mask.bit_count(), {name: dict(sorted(v.items())) for name, v in counts.items()}
 
 
+_IDS_SQL = "SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM exercise"
+# Exercises alike in everything the index files them under, grouped: a few thousand rows
+# of id arrays at 100,000 exercises, not a row object per exercise (which, held by the
+# buffered result, made the build's memory peak several times the index's own size).
 _ROWS_SQL = (
-    "SELECT id, level, mechanic, force, pattern, category, origin, equipment, "
-    "top_pick_rank IS NOT NULL AS ranked, document->'equipment_alternatives' AS alternatives "
-    "FROM exercise ORDER BY id"
+    "SELECT level, mechanic, force, pattern, category, origin, equipment, "
+    "top_pick_rank IS NOT NULL AS ranked, document->'equipment_alternatives' AS alternatives, "
+    "array_agg(id) AS ids FROM exercise GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
 )
+# Likewise a few hundred rows of id arrays, not one row per (exercise, muscle) link.
 _MUSCLES_SQL = (
-    "SELECT em.exercise_id, em.role, m.slug, m.parent_slug FROM exercise_muscle em "
-    "JOIN muscle m ON m.id = em.muscle_id"
+    "SELECT em.role, m.slug, m.parent_slug, array_agg(em.exercise_id) FROM exercise_muscle em "
+    "JOIN muscle m ON m.id = em.muscle_id GROUP BY em.role, m.slug, m.parent_slug"
 )
 _ACTIONS_SQL = (
-    "SELECT eja.exercise_id, ja.slug FROM exercise_joint_action eja "
-    "JOIN joint_action ja ON ja.id = eja.joint_action_id"
+    "SELECT ja.slug, array_agg(eja.exercise_id) FROM exercise_joint_action eja "
+    "JOIN joint_action ja ON ja.id = eja.joint_action_id GROUP BY ja.slug"
 )
 
 
@@ -103,60 +108,63 @@ def _strings(value: Any) -> bool:
 
 
 def _add_equipment(
-    i: int,
+    positions: list[int],
     row: Any,
     equipment: dict[str, dict[int, list[int]]],
     sets: dict[frozenset[str], list[int]],
 ) -> bool:
-    """File row ``i`` under its equipment slugs and equipment sets; False when its data has
-    a shape whose SQL semantics the sets do not mirror."""
+    """File the rows at ``positions`` under their equipment slugs and equipment sets; False
+    when their data has a shape whose SQL semantics the sets do not mirror."""
     own = row.equipment
     if own is not None:  # a NULL array is never <@ owned: its own set never qualifies
         if not _strings(own):  # a NULL element: && and <@ and unnest treat it otherwise
             return False
-        sets[frozenset(own)].append(i)
+        sets[frozenset(own)].extend(positions)
         for slug, times in Counter(own).items():
             for k in range(times):
-                equipment[slug][k].append(i)
+                equipment[slug][k].extend(positions)
     alternatives = row.alternatives
     if alternatives is None:  # jsonb_array_elements(NULL) yields no alternative
         return True
     if not isinstance(alternatives, list) or not all(_strings(a) for a in alternatives):
         return False
     for alternative in alternatives:
-        sets[frozenset(alternative)].append(i)
+        sets[frozenset(alternative)].extend(positions)
     return True
 
 
 async def build_facet_index(session: AsyncSession) -> FacetIndex:
-    """Three statements, once per content revision (not per request)."""
-    rows = list(await run_sql(session, _ROWS_SQL))
-    size = len(rows)
-    position_of = {row.id: i for i, row in enumerate(rows)}
+    """Four statements, once per content revision (not per request)."""
+    ids = (await run_sql(session, _IDS_SQL)).scalar_one()
+    position_of = {exercise_id: i for i, exercise_id in enumerate(ids)}
     by_value: dict[tuple[str, str], list[int]] = defaultdict(list)
     equipment: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     sets: dict[frozenset[str], list[int]] = defaultdict(list)
     ranked: list[int] = []
     exact = True
-    for i, row in enumerate(rows):
+    # Each statement sees its own snapshot: an exercise committed in between is not in
+    # ``position_of`` and is left out (its revision bump rebuilds the index anyway).
+    for row in await run_sql(session, _ROWS_SQL):
+        positions = [position_of[i] for i in row.ids if i in position_of]
         for column in (*FACET_NAMES, "origin"):
             value = getattr(row, column)
             if value is not None:
-                by_value[(column, value)].append(i)
+                by_value[(column, value)].extend(positions)
         if row.ranked:
-            ranked.append(i)
-        exact = _add_equipment(i, row, equipment, sets) and exact
+            ranked.extend(positions)
+        exact = _add_equipment(positions, row, equipment, sets) and exact
+    size = len(position_of)
     muscles: dict[tuple[str, str], list[int]] = defaultdict(list)
     roles: dict[str, list[int]] = defaultdict(list)
-    for exercise_id, role, slug, parent in await run_sql(session, _MUSCLES_SQL):
-        i = position_of[exercise_id]
-        roles[role].append(i)
+    for role, slug, parent, ids in await run_sql(session, _MUSCLES_SQL):
+        positions = [position_of[i] for i in ids if i in position_of]
+        roles[role].extend(positions)
         # A parent muscle ("trapezius") also matches exercises listing one of its parts.
         for name in (slug, parent) if parent else (slug,):
-            muscles[(name, role)].append(i)
+            muscles[(name, role)].extend(positions)
     actions: dict[str, list[int]] = defaultdict(list)
-    for exercise_id, slug in await run_sql(session, _ACTIONS_SQL):
-        actions[slug].append(position_of[exercise_id])
+    for slug, ids in await run_sql(session, _ACTIONS_SQL):
+        actions[slug].extend(position_of[i] for i in ids if i in position_of)
 
     def bitsets(table: dict[Any, list[int]]) -> dict[Any, int]:
         return {key: bits(positions, size) for key, positions in table.items()}
