@@ -16,6 +16,7 @@ from app.anatomy.models import JointAction, Muscle
 from app.db.arrays import contained_by, overlaps
 from app.db.session import run_sql, run_statement
 from app.errors import InvalidInputError, InvalidParam, NotFoundError
+from app.exercises.facet_index import FacetIndex, bits, build_facet_index
 from app.exercises.models import Equipment, Exercise, ExerciseJointAction, ExerciseMuscle
 from app.exercises.schemas import (
     Alternative,
@@ -200,7 +201,9 @@ async def list_exercises(
         page = _relevance_page(conditions, filters.relevance, limit, after)
     else:
         page = _keyset_page(conditions, sort, limit, after)
-    remembered = None if conditions else await _catalog_facts.get(session)
+    remembered = await _catalog_facts.get(session) if not conditions else None
+    if remembered is None:
+        remembered = _counted_in_memory(await _facet_index.get(session), filters)
     if remembered is None:
         summary = sa.select(*_facts_columns(conditions)).subquery("summary")
     else:
@@ -225,6 +228,53 @@ async def list_exercises(
         total=total,
         facets=facets,
     )
+
+
+def _filter_mask(index: FacetIndex, filters: ExerciseFilters) -> int:
+    """The rows ``_conditions(filters)`` selects, as a bitset."""
+    mask = index.all_rows
+    if filters.muscles:
+        mask &= index.union(
+            index.muscles,
+            (
+                (slug, role)
+                for slug, role in index.muscles
+                if slug in filters.muscles and (filters.role is None or role == filters.role.value)
+            ),
+        )
+    elif filters.role is not None:
+        mask &= index.roles.get(filters.role.value, 0)
+    if filters.joint_actions:
+        mask &= index.union(index.joint_actions, filters.joint_actions)
+    if filters.equipment:
+        mask &= index.union(index.listing, filters.equipment)
+    if filters.available_equipment is not None:
+        mask &= index.doable_with(filters.available_equipment)
+    for column, values in (
+        ("level", filters.levels),
+        ("mechanic", filters.mechanics),
+        ("force", filters.forces),
+        ("pattern", filters.patterns),
+        ("category", filters.categories),
+    ):
+        if values:
+            mask &= index.union(index.by_value, ((column, v) for v in values))
+    if filters.top_pick is not None:
+        mask &= index.ranked if filters.top_pick else index.all_rows & ~index.ranked
+    if filters.origin is not None:
+        mask &= index.by_value.get(("origin", filters.origin), 0)
+    if filters.relevance is not None:
+        position_of = index.position_of
+        mask &= bits((position_of[i] for i in filters.relevance if i in position_of), index.size)
+    return mask
+
+
+def _counted_in_memory(index: FacetIndex, filters: ExerciseFilters) -> tuple[int, Facets] | None:
+    """Exact total and facets of a filtered list from the per-revision bitsets."""
+    if not index.exact_equipment:
+        return None
+    total, counts = index.facets(_filter_mask(index, filters))
+    return total, Facets(**counts)
 
 
 def _page(
@@ -354,6 +404,7 @@ async def _read_catalog_facts(session: AsyncSession) -> tuple[int, Facets]:
 
 
 _catalog_facts = RevisionCache(_read_catalog_facts)
+_facet_index = RevisionCache(build_facet_index)
 
 
 # Correlated to the ``exercise`` row: what the detail embeds, each as one JSON value.

@@ -90,6 +90,9 @@ class _Vocabulary:
     # took longer to build than the rest of a search.
     exact: dict[str, list[int]]  # compact term -> its indexes in ``compact``
     index_of: dict[tuple[str, int], int]  # (kind, id) -> index into entries
+    # Entry index -> its rank by the hits' tie-breaks (exercises first, then name, then
+    # slug); entries equal in all three share a rank.
+    tie_order: list[int]
 
 
 def compact(text: str) -> str:
@@ -130,7 +133,24 @@ async def _build_vocabulary(session: AsyncSession) -> _Vocabulary:
         exact.setdefault(term, []).append(index)
     # Keyed by the kind's plain string: hashing the enum member is far slower.
     index_of = {(str(e.kind.value), e.id): i for i, e in enumerate(entries)}
-    return _Vocabulary(entries, compact_terms, spaced_terms, owner, labels, exact, index_of)
+    return _Vocabulary(
+        entries, compact_terms, spaced_terms, owner, labels, exact, index_of, _tie_order(entries)
+    )
+
+
+def _tie_key(entry: Entry) -> tuple[bool, str, str]:
+    return entry.kind != HitKind.EXERCISE, entry.name, entry.slug
+
+
+def _tie_order(entries: list[Entry]) -> list[int]:
+    order = [0] * len(entries)
+    rank, previous = -1, None
+    for i in sorted(range(len(entries)), key=lambda i: _tie_key(entries[i])):
+        key = _tie_key(entries[i])
+        if key != previous:
+            rank, previous = rank + 1, key
+        order[i] = rank
+    return order
 
 
 _vocabulary = RevisionCache(_build_vocabulary)
@@ -176,16 +196,34 @@ def _fuzzy(
 def _full_text_select(kind: HitKind, table: str, _name: str, _aliases: str) -> str:
     # websearch_to_tsquery never raises on user input; 'english' stems, 'simple' keeps
     # abbreviations; rank normalisation 32 maps ranks into [0, 1).
-    return (
-        f"SELECT '{kind.value}' AS kind, id, ts_rank_cd(search_vector, q, 32) "  # noqa: S608
+    matches = (
+        f"SELECT '{kind.value}' AS kind, id, ts_rank_cd(search_vector, q, 32) AS rank "  # noqa: S608
         f"FROM {table}, query WHERE search_vector @@ q"
+    )
+    if kind is not HitKind.EXERCISE:
+        return matches
+    # A common word matches thousands of exercises of a large catalog, most of them by name:
+    # their rank reaches the 0.25 at which the text score tops out (0.95, 0.97 if curated),
+    # so among those of one origin group that no fuzzy match lifts, only the first :keep by
+    # the hits' tie-breaks (name, then slug, compared as Python compares: "C" is code point
+    # order in UTF-8) can be among the top :keep hits; the rest are left in the database.
+    return (
+        "SELECT kind, id, rank FROM (SELECT kind, id, rank, row_number() OVER ("  # noqa: S608
+        "PARTITION BY rank >= 0.25, curated "
+        'ORDER BY name COLLATE "C", slug COLLATE "C") AS tied FROM ('
+        f"SELECT '{kind.value}' AS kind, id, ts_rank_cd(search_vector, q, 32) AS rank, "
+        f"origin = 'curated' AS curated, name, slug FROM {table}, query "
+        "WHERE search_vector @@ q) AS matches) AS counted "
+        "WHERE rank < 0.25 OR tied <= :keep OR id = ANY(CAST(:lifted AS integer[]))"
     )
 
 
 async def _full_text(
-    session: AsyncSession, query: str, kinds: set[HitKind]
+    session: AsyncSession, query: str, kinds: set[HitKind], keep: int, lifted: list[int]
 ) -> dict[tuple[str, int], float]:
-    """(kind's value, id) -> normalised full-text rank in [0, 1), every kind in one statement."""
+    """(kind's value, id) -> normalised full-text rank in [0, 1), every kind in one statement;
+    of the top-scoring exercises only what the top ``keep`` hits can need (``lifted``: the
+    exercise ids fuzzy matching scored, which are all kept)."""
     if not kinds:
         return {}
     result = await run_sql(
@@ -193,6 +231,7 @@ async def _full_text(
         "WITH query AS (SELECT websearch_to_tsquery('english', :q) || "
         "websearch_to_tsquery('simple', :q) AS q) " + _union(_full_text_select, sorted(kinds)),
         q=query,
+        **({"keep": max(keep, 0), "lifted": lifted} if HitKind.EXERCISE in kinds else {}),
     )
     return {(kind, row_id): float(rank) for kind, row_id, rank in result}
 
@@ -204,7 +243,9 @@ async def search(
     wanted = set(kinds or HitKind)
     vocabulary = await _vocabulary.get(session)
     fuzzy = _fuzzy(vocabulary, query, wanted)
-    text_ranks = await _full_text(session, query, wanted)
+    entries = vocabulary.entries
+    lifted = [entries[i].id for i in fuzzy if entries[i].kind is HitKind.EXERCISE]
+    text_ranks = await _full_text(session, query, wanted, limit, lifted)
     scores: dict[int, tuple[float, str]] = dict(fuzzy)
     # A common word matches thousands of rows of a large catalog: hits are built for the
     # top `limit` only, not for every match.
@@ -219,22 +260,15 @@ async def search(
             scores[index] = (text_score, previous[1] if previous else "text")
         elif previous is not None:
             scores[index] = (min(1.0, previous[0] + 0.02), previous[1])
-    entries = vocabulary.entries
-    ranked: list[tuple[float, int, str]] = []
-    for i, (score, matched) in scores.items():
+    tie_order = vocabulary.tie_order
+    # Plain tuples compare in C: (-score, the tie-breaks' rank, arrival), where arrival keeps
+    # the order of a stable sort among hits whose tie-breaks are equal too.
+    ranked: list[tuple[float, int, int, int, str]] = []
+    for arrival, (i, (score, matched)) in enumerate(scores.items()):
         total = score + CURATED_BONUS if entries[i].curated else score
-        ranked.append((round(min(1.0, total), 4), i, matched))
-    # The same order as sorting every hit and keeping the first `limit` (nsmallest is stable).
-    top = heapq.nsmallest(
-        limit,
-        ranked,
-        key=lambda r: (
-            -r[0],
-            entries[r[1]].kind != HitKind.EXERCISE,
-            entries[r[1]].name,
-            entries[r[1]].slug,
-        ),
-    )
+        ranked.append((-round(min(1.0, total), 4), tie_order[i], arrival, i, matched))
+    # The same order as sorting every hit and keeping the first `limit`.
+    top = [(-negated, i, matched) for negated, _, _, i, matched in heapq.nsmallest(limit, ranked)]
     return [
         Hit(
             kind=entries[i].kind,
