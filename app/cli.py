@@ -242,8 +242,8 @@ def serve(
 ) -> None:
     """Serve the HTTP API with uvicorn."""
     settings = get_settings()
-    # Refused before anything is migrated or started (app.serving checks again, for
-    # anyone who runs it directly).
+    # Refused before anything is migrated or started. app.serving checks the secret again,
+    # for anyone who runs it directly; a port taken after this check is uvicorn's to report.
     refusal = published_secret_refusal(settings, host or settings.host) or busy_port_refusal(
         host or settings.host, port or settings.port
     )

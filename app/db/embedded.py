@@ -29,7 +29,8 @@ DATABASE_NAME = "spotter"
 # pgserver's list of the processes using the server, inside its data folder (see above).
 HANDLE_FILE = ".handle_pids.json"
 
-# The server handle must outlive the call: pgserver stops the server when it is collected.
+# One handle per data folder and process: attaching again would add this process to
+# pgserver's list twice; stop_embedded_servers() leaves each one once.
 _servers: dict[Path, Any] = {}
 
 
