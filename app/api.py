@@ -8,8 +8,10 @@ from pydantic import BaseModel, Field
 from app import __version__
 from app.anatomy.router import router as anatomy_router
 from app.api_keys.router import router as api_keys_router
+from app.apps.router import router as apps_router
 from app.exercises.router import router as exercises_router
 from app.kb_admin.router import router as kb_admin_router
+from app.oauth.grants_router import router as grants_router
 from app.ratelimit.dependency import enforce_rate_limit
 from app.recommendations.router import router as recommendations_router
 from app.search.router import router as search_router
@@ -55,6 +57,8 @@ for domain_router in (
     recommendations_router,
     users_router,
     api_keys_router,
+    apps_router,
+    grants_router,
     training_router,
     my_recommendations_router,
     kb_admin_router,

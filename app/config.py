@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     # Failed sign-ins per (account, client address): the 11th for that pair is refused.
     rate_limit_login_failures: int = Field(default=10, ge=1, le=1_000_000)
     rate_limit_login_window_s: int = Field(default=900, ge=1, le=86_400)
+    # A registered app's own tokens (client credentials), per app; an app may set a lower
+    # quota for itself, never a higher one.
+    rate_limit_app: int = Field(default=1200, ge=1, le=1_000_000)
+    rate_limit_app_window_s: int = Field(default=60, ge=1, le=86_400)
+    # The OAuth endpoints and the consent page, per client address.
+    rate_limit_oauth: int = Field(default=300, ge=1, le=1_000_000)
+    rate_limit_oauth_window_s: int = Field(default=60, ge=1, le=86_400)
     rate_limit_key_creation: int = Field(default=10, ge=1, le=1_000_000)
     rate_limit_key_creation_window_s: int = Field(default=3600, ge=1, le=86_400)
     # The limiter's own connections per worker (one short statement per request each).

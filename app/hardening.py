@@ -176,7 +176,12 @@ class SecurityHeadersMiddleware:
                     raw.append(_NO_STORE)
                 elif docs_asset:
                     raw.append(_ASSET_CACHE)
-                raw.extend(fixed)
+                if any(k == b"content-security-policy" for k, _ in raw):
+                    # A page with a policy of its own (the consent page's nonce and form
+                    # targets) keeps it: a second policy would be enforced as well.
+                    raw.extend(h for h in fixed if h[0] != b"content-security-policy")
+                else:
+                    raw.extend(fixed)
                 decisions = recorded(scope.get("state"))
                 if decisions:
                     raw.extend(

@@ -59,6 +59,7 @@ from app.metrics import (
     instrument_pool,
     metrics_endpoint,
 )
+from app.oauth import router as oauth_router
 from app.observability import REQUEST_ID_HEADER, RequestLogMiddleware
 from app.openapi_examples import attach_examples
 from app.openapi_headers import (
@@ -92,6 +93,13 @@ Errors are always [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `applicatio
 bodies; each `type` (`/problems/not-found`, ...) is a page explaining the problem and what to do
 ([all of them](/problems)). Every response carries an `X-Request-ID` header; quote it when
 reporting a problem.
+
+Third-party apps register under `/v1/apps` and reach a lifter's data through OAuth 2.1
+(authorization code with PKCE S256, consent page at `/oauth/authorize`, refresh tokens that
+rotate on every use); catalog-only apps use client credentials. The authorization server's
+endpoints are listed at `/.well-known/oauth-authorization-server` (RFC 8414); their errors are
+the OAuth JSON shape (`{"error": ..., "error_description": ...}`), the only exception to
+problem+json.
 """
 
 TAGS = [
@@ -103,6 +111,11 @@ TAGS = [
     {"name": "recommendations", "description": "What to do next session, and why."},
     {"name": "accounts", "description": "Registration, sign-in and tokens."},
     {"name": "api-keys", "description": "Keys that third-party apps use to act for a lifter."},
+    {
+        "name": "apps",
+        "description": "Registered third-party apps (OAuth 2.1 clients), and the grants a "
+        "lifter gave them.",
+    },
     {
         "name": "training-logs",
         "description": "A lifter's training profile and logged sessions: the history the "
@@ -254,6 +267,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(problems.router)
     app.include_router(api.router)
+    app.include_router(oauth_router.router)
+    app.include_router(oauth_router.metadata_router)
     app.add_api_route("/", _to_the_docs, include_in_schema=False)
     if settings.metrics_enabled:
         # Outside the schema: a Prometheus text endpoint for operators, not part of the API

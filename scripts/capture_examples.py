@@ -35,14 +35,18 @@ import httpx
 import jwt
 from benchkit import scratch_database
 from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import keys
 from app.config import Settings
 from app.content import load_content
+from app.db.session import run_sql
 from app.main import create_app
+from app.oauth import credentials
+from app.oauth.service import live_grant
 from app.openapi_examples import EXAMPLES_DIR, example_name
 from app.recommendations.examples import BEGINNER, KG_GYM
-from app.users.service import make_admin
+from app.users.service import find_by_email, make_admin
 
 KEEP = 2
 # The editable forms are what `PUT` takes: kept whole, so that they can be sent back as they are.
@@ -58,6 +62,17 @@ JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
 # Signs the stand-in tokens, so they decode like real ones (and are refused by any server).
 STAND_IN_SECRET = "not-the-server-secret-only-an-example"  # noqa: S105
 TIME_CLAIMS = ("iat", "nbf", "exp")
+OAUTH_PREFIXES = (credentials.CLIENT_ID_PREFIX, credentials.CLIENT_SECRET_PREFIX)
+DEVELOPER = "developer@example.com"
+APP = {
+    "name": "Lift Tracker Pro",
+    "description": "Logs your sets from the gym floor and plans the next session with Spotter.",
+    "homepage_url": "https://lifttracker.example",
+    "logo_url": "https://lifttracker.example/logo.png",
+    "redirect_uris": ["https://lifttracker.example/oauth/callback", "http://127.0.0.1:8765/cb"],
+    "client_type": "confidential",
+    "allowed_scopes": ["kb:read", "logs:read", "logs:write", "recommendations:read"],
+}
 ID_CLAIMS = ("jti", "fam")
 
 # The lifter of the request examples, as a stored profile.
@@ -124,11 +139,12 @@ class Masks:
                 claims[name] = self.random(f"{name} {len(self.secrets)}", 32, "0123456789abcdef")
         return jwt.encode(claims, STAND_IN_SECRET, algorithm=header["alg"], headers=header)
 
-    def key(self, key: str) -> str:
+    def key(self, key: str, prefix: str = keys.PREFIX) -> str:
         """A key of the same form (prefix, length, alphabet) that no server issued."""
-        size = keys.KEY_LENGTH - len(keys.PREFIX)
-        stand_in = keys.PREFIX + self.random(f"key {len(self.secrets)}", size, keys.ALPHABET)
-        self.secrets[keys.display_prefix(key)] = keys.display_prefix(stand_in)
+        size = len(key) - len(prefix)
+        stand_in = prefix + self.random(f"key {len(self.secrets)}", size, keys.ALPHABET)
+        if prefix == keys.PREFIX:
+            self.secrets[keys.display_prefix(key)] = keys.display_prefix(stand_in)
         return stand_in
 
     @staticmethod
@@ -147,6 +163,11 @@ class Masks:
                 self.secrets[value] = self.token(value)
             elif keys.is_well_formed(value):
                 self.secrets[value] = self.key(value)
+            else:
+                # An app's client id and secret are random on every run too.
+                for prefix in OAUTH_PREFIXES:
+                    if credentials.is_well_formed(value, prefix):
+                        self.secrets[value] = self.key(value, prefix)
 
     def apply(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -445,6 +466,52 @@ async def _administrator(api: Recorder, app: FastAPI) -> None:
         )
 
 
+async def _apps(api: Recorder, app: FastAPI) -> None:
+    """A developer registers an app; the lifter has granted it access (as the consent page
+    would record it), sees and revokes the grant; the administrator suspends the app."""
+    developer = {"email": DEVELOPER, "password": PASSWORD}
+    await api.call(None, "POST", "/v1/auth/register", 201, json=developer)
+    dev = _bearer(await api.call(None, "POST", "/v1/auth/token", json=developer))
+    created = await api.call("register_app", "POST", "/v1/apps", 201, json=APP, headers=dev)
+    url = f"/v1/apps/{created.json()['client_id']}"
+    await api.call("list_my_apps", "GET", "/v1/apps", headers=dev)
+    await api.call("get_my_app", "GET", url, headers=dev)
+    change = {"description": "Logs your sets and plans the next session with Spotter."}
+    await api.call("update_my_app", "PATCH", url, json=change, headers=dev)
+    await api.call("rotate_app_secret", "POST", f"{url}/secret", headers=dev)
+
+    async with app.state.sessionmaker() as session:
+        lifter, stored = await find_by_email(session, LIFTER), await _app_id(session, url)
+        assert lifter is not None  # noqa: S101 - registered above
+        assert lifter.id is not None  # noqa: S101
+        await live_grant(session, lifter.id, stored, ("logs:read", "recommendations:read"))
+        await session.commit()
+    me = _bearer(
+        await api.call(None, "POST", "/v1/auth/token", json={"email": LIFTER, "password": PASSWORD})
+    )
+    grants = await api.call("list_my_grants", "GET", "/v1/me/grants", headers=me)
+    grant_url = f"/v1/me/grants/{grants.json()[0]['id']}"
+    await api.call("revoke_my_grant", "DELETE", grant_url, 204, headers=me)
+
+    admin = _bearer(
+        await api.call(None, "POST", "/v1/auth/token", json={"email": ADMIN, "password": PASSWORD})
+    )
+    await api.call("list_every_app", "GET", "/v1/admin/apps", headers=admin)
+    suspension = f"/v1/admin/apps/{created.json()['client_id']}/suspension"
+    reason = {"reason": "Requests lifters' logs it never uses."}
+    await api.call("suspend_app", "PUT", suspension, json=reason, headers=admin)
+    await api.call("reinstate_app", "DELETE", suspension, headers=admin)
+    await api.call("delete_my_app", "DELETE", url, 204, headers=dev)
+
+
+async def _app_id(session: AsyncSession, url: str) -> int:
+    client_id = url.rsplit("/", 1)[-1]
+    found = await run_sql(
+        session, "SELECT id FROM registered_app WHERE client_id = :c", c=client_id
+    )
+    return int(found.scalar_one())
+
+
 # --------------------------------------------------------------------------- capture
 
 
@@ -467,6 +534,7 @@ async def capture(database_url: str) -> dict[str, Any]:
             await _catalog(api)
             await _lifter(api)
             await _administrator(api, app)
+            await _apps(api, app)
     return api.masked()
 
 

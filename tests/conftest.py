@@ -136,6 +136,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "rate_limit_login_address_failures": 1_000_000,
         "rate_limit_login_account_failures": 1_000_000,
         "rate_limit_key_creation": 1_000_000,
+        "rate_limit_app": 1_000_000,
+        "rate_limit_oauth": 1_000_000,
     }
     values.update(overrides)
     # model_validate skips the environment and .env: a test's settings are exactly these.

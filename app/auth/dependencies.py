@@ -28,13 +28,16 @@ from app.auth.scopes import Scope, scopes_of
 from app.config import Settings
 from app.db.session import SessionDep
 from app.errors import ForbiddenError, UnauthorizedError
+from app.oauth import credentials
 
 logger = logging.getLogger(__name__)
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="BearerToken",
-    description="An access token from `POST /v1/auth/token` (valid 15 minutes).",
+    description="An access token (valid 15 minutes): a lifter's own from `POST /v1/auth/token`, "
+    "or an app's from the OAuth 2.1 token endpoint (`/oauth/token`; discovery at "
+    "`/.well-known/oauth-authorization-server`), limited to the scopes the lifter granted.",
 )
 api_key_scheme = APIKeyHeader(
     name="X-API-Key",
@@ -55,29 +58,59 @@ def derived_secret(settings: Settings, purpose: str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """The user a request acts for, and what this credential lets it do."""
+    """The user a request acts for, and what this credential lets it do.
+
+    A credential an app holds for the lifter names its key (``api_key_id``) or its OAuth grant
+    (``grant_id``); both are None for the lifter's own login.
+    """
 
     user_id: int
     is_admin: bool
     scopes: frozenset[Scope]
     api_key_id: int | None = None
+    grant_id: int | None = None
+
+    @property
+    def is_own_login(self) -> bool:
+        return self.api_key_id is None and self.grant_id is None
 
 
-async def _record_use(sessionmaker: async_sessionmaker[AsyncSession], key_id: int) -> None:
+@dataclass(frozen=True)
+class AppPrincipal:
+    """A registered app acting on its own behalf (client credentials), for no lifter: it may
+    read the catalog and ask the stateless recommender, on the app's own quota."""
+
+    app_id: int
+    scopes: frozenset[Scope]
+    rate_limit: int | None
+
+
+Caller = Principal | AppPrincipal
+
+
+# The tables whose rows record when a credential was last used: API keys and OAuth grants.
+_USE_RECORDS = {
+    table: text(
+        f"UPDATE {table} SET last_used_at = now() WHERE id = :id AND "  # noqa: S608 - fixed names
+        "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => :every))"
+    )
+    for table in ("api_key", "oauth_grant")
+}
+
+
+async def _record_use(
+    sessionmaker: async_sessionmaker[AsyncSession], table: str, row_id: int
+) -> None:
     """Runs after the response is sent, in its own transaction."""
     try:
         async with sessionmaker() as session:
             connection = await session.connection()
             await connection.execute(
-                text(
-                    "UPDATE api_key SET last_used_at = now() WHERE id = :id AND "
-                    "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => :every))"
-                ),
-                {"id": key_id, "every": LAST_USED_RESOLUTION_S},
+                _USE_RECORDS[table], {"id": row_id, "every": LAST_USED_RESOLUTION_S}
             )
             await session.commit()
     except Exception:  # a bookkeeping write must never surface as a request error
-        logger.warning("could not record API key use", exc_info=True)
+        logger.warning("could not record the use of a %s", table, exc_info=True)
 
 
 # The key and what its owner may do today, in one indexed look-up by the key's hash.
@@ -113,10 +146,60 @@ async def _from_api_key(
             "The API key has been revoked or has expired.", error="invalid_token"
         )
     if _use_is_stale(last_used_at, now):
-        background.add_task(_record_use, request.app.state.sessionmaker, key_id)
+        background.add_task(_record_use, request.app.state.sessionmaker, "api_key", key_id)
     # A key never does more than its owner may do today (an ex-administrator's key loses kb:admin).
     granted = frozenset(Scope(s) for s in scopes) & scopes_of(is_admin=is_admin)
     return Principal(user_id=user_id, is_admin=is_admin, scopes=granted, api_key_id=key_id)
+
+
+# An app's access token, its grant, app and lifter, in one indexed look-up by the token's hash.
+_OAUTH_PRINCIPAL = text(
+    "SELECT t.scopes, t.grant_id, t.access_expires_at, t.revoked_at, a.id AS app_id, "
+    "a.suspended_at, a.rate_limit, g.user_id, g.scopes AS grant_scopes, "
+    "g.revoked_at AS grant_revoked_at, g.last_used_at, u.is_admin "
+    "FROM oauth_token t JOIN registered_app a ON a.id = t.app_id "
+    "LEFT JOIN oauth_grant g ON g.id = t.grant_id "
+    "LEFT JOIN user_account u ON u.id = g.user_id WHERE t.access_hash = :digest"
+)
+
+
+async def _from_oauth_token(
+    request: Request, session: AsyncSession, token: str, background: BackgroundTasks
+) -> Caller:
+    """An access token from the authorization server (``app.oauth``). Its grant and app are
+    read on every request, so revoking the grant or suspending the app ends it at once."""
+    if not credentials.is_well_formed(token, credentials.ACCESS_PREFIX):
+        raise UnauthorizedError("The access token is malformed.", error="invalid_token")
+    digest = credentials.digest(token, oauth_secret(request))
+    connection = await session.connection()
+    found = (await connection.execute(_OAUTH_PRINCIPAL, {"digest": digest})).first()
+    now = datetime.now(UTC)
+    if found is None:
+        raise UnauthorizedError("The access token is not valid.", error="invalid_token")
+    if found.revoked_at is not None or found.access_expires_at <= now:
+        raise UnauthorizedError(
+            "The access token has expired or been revoked.", error="invalid_token"
+        )
+    if found.suspended_at is not None:
+        raise UnauthorizedError("The app holding this token is suspended.", error="invalid_token")
+    scopes = frozenset(Scope(s) for s in found.scopes)
+    if found.grant_id is None:
+        return AppPrincipal(app_id=found.app_id, scopes=scopes, rate_limit=found.rate_limit)
+    if found.grant_revoked_at is not None or found.user_id is None:
+        raise UnauthorizedError("The lifter has revoked this app's access.", error="invalid_token")
+    if _use_is_stale(found.last_used_at, now):
+        background.add_task(
+            _record_use, request.app.state.sessionmaker, "oauth_grant", found.grant_id
+        )
+    # What the lifter granted, narrowed by a later consent, and never beyond the account.
+    granted = (
+        scopes
+        & frozenset(Scope(s) for s in found.grant_scopes)
+        & scopes_of(is_admin=found.is_admin)
+    )
+    return Principal(
+        user_id=found.user_id, is_admin=found.is_admin, scopes=granted, grant_id=found.grant_id
+    )
 
 
 async def _from_token(request: Request, session: AsyncSession, token: str) -> Principal:
@@ -141,7 +224,7 @@ async def optional_principal(
     background: BackgroundTasks,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
-) -> Principal | None:
+) -> Caller | None:
     """The caller, or None for an anonymous request; invalid credentials are always a 401."""
     if URL_CREDENTIALS & {name.lower() for name in request.query_params}:
         raise UnauthorizedError(
@@ -154,20 +237,26 @@ async def optional_principal(
     if api_key is not None:
         return await _from_api_key(request, session, api_key, background)
     if bearer is not None:
+        if bearer.credentials.startswith(credentials.ACCESS_PREFIX):
+            return await _from_oauth_token(request, session, bearer.credentials, background)
         return await _from_token(request, session, bearer.credentials)
     return None
 
 
-OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+OptionalPrincipal = Annotated[Caller | None, Depends(optional_principal)]
 
 
-def requires(*needed: Scope) -> Callable[[Principal | None], Awaitable[Principal]]:
+def requires(*needed: Scope) -> Callable[[Caller | None], Awaitable[Principal]]:
     """A dependency: an authenticated principal holding every scope in ``needed``."""
 
     async def dependency(principal: OptionalPrincipal) -> Principal:
         if principal is None:
             raise UnauthorizedError(
                 "Authentication is required: send a bearer token or an X-API-Key."
+            )
+        if isinstance(principal, AppPrincipal):
+            raise ForbiddenError(
+                "An app's own token acts for no lifter; this needs a lifter's grant."
             )
         missing = [scope.value for scope in needed if scope not in principal.scopes]
         if missing:
@@ -186,11 +275,11 @@ KnowledgeBaseAdmin = Annotated[Principal, Depends(requires(Scope.KB_ADMIN))]
 
 
 async def require_login(principal: AuthenticatedPrincipal) -> Principal:
-    """Account management (keys, password) needs the lifter's own login, not an app's key:
-    a third-party app must not mint itself new keys."""
-    if principal.api_key_id is not None:
+    """Account management (keys, apps, grants, password) needs the lifter's own login, not a
+    credential an app holds: a third-party app must not mint itself new keys or grants."""
+    if not principal.is_own_login:
         raise ForbiddenError(
-            "This needs the account's own login; API keys cannot manage the account."
+            "This needs the account's own login; API keys and app tokens cannot manage the account."
         )
     return principal
 
@@ -206,8 +295,14 @@ def key_hash_secret(request: Request) -> str:
     return derived_secret(request.app.state.settings, "api-key")
 
 
+def oauth_secret(request: Request) -> str:
+    """Hashes the authorization server's codes, tokens and client secrets."""
+    return derived_secret(request.app.state.settings, "oauth")
+
+
 TokenSecret = Annotated[str, Depends(token_secret)]
 KeyHashSecret = Annotated[str, Depends(key_hash_secret)]
+OAuthSecret = Annotated[str, Depends(oauth_secret)]
 
 
 def password_hasher(request: Request) -> Passwords:

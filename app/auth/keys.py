@@ -1,4 +1,8 @@
-"""API key format: ``spt_`` + 30 random base62 characters + a 6-character checksum.
+"""Secret formats: a prefix + 30 random base62 characters + a 6-character checksum.
+
+API keys start ``spt_``; OAuth access tokens, refresh tokens, authorization codes and client
+secrets have prefixes of their own (``app.oauth.credentials``), so each kind is told apart at
+a glance and one kind can never be presented as another.
 
 The prefix makes leaked keys recognisable to secret scanners; the checksum (CRC32 of the rest,
 in base62) lets the service refuse a mistyped or made-up key before any database lookup. Only
@@ -34,17 +38,17 @@ def _checksum(body: str) -> str:
     return _base62(zlib.crc32(body.encode()), CHECKSUM_LENGTH)
 
 
-def generate_key() -> str:
-    body = PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+def generate_key(prefix: str = PREFIX) -> str:
+    body = prefix + "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
     return body + _checksum(body)
 
 
-def is_well_formed(key: str) -> bool:
+def is_well_formed(key: str, prefix: str = PREFIX) -> bool:
     """Right prefix, length, alphabet and checksum; says nothing about whether it exists."""
-    if len(key) != KEY_LENGTH or not key.startswith(PREFIX):
+    if len(key) != len(prefix) + RANDOM_LENGTH + CHECKSUM_LENGTH or not key.startswith(prefix):
         return False
     body, checksum = key[:-CHECKSUM_LENGTH], key[-CHECKSUM_LENGTH:]
-    if any(c not in ALPHABET for c in key[len(PREFIX) :]):
+    if any(c not in ALPHABET for c in key[len(prefix) :]):
         return False
     return hmac.compare_digest(checksum, _checksum(body))
 

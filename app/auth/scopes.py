@@ -35,3 +35,22 @@ documented(**{scope.name: text for scope, text in SCOPE_DESCRIPTIONS.items()})(S
 def scopes_of(*, is_admin: bool) -> frozenset[Scope]:
     """Everything a user's own login may do."""
     return ADMIN_SCOPES if is_admin else USER_SCOPES
+
+
+# What an app may ask a lifter for (administration is never delegated to an app), and what an
+# app may hold on its own behalf, acting for no lifter (client credentials).
+GRANTABLE_SCOPES = USER_SCOPES
+APP_LEVEL_SCOPES = frozenset({Scope.KB_READ, Scope.RECOMMENDATIONS_READ})
+
+# The consent page's wording: what approving each scope lets the app do, for the lifter.
+CONSENT_WORDING = {
+    Scope.KB_READ: "Read Spotter's exercise library, anatomy and training guidance for you.",
+    Scope.LOGS_READ: "See your training profile and every session and set you have logged.",
+    Scope.LOGS_WRITE: "Log new sessions for you, and change or delete your sessions and profile.",
+    Scope.RECOMMENDATIONS_READ: "Work out your next session from your logged training.",
+}
+
+
+def ordered(scopes: frozenset[Scope] | set[Scope]) -> list[Scope]:
+    """Scopes in their declaration order, so lists and token responses read the same way."""
+    return [scope for scope in Scope if scope in scopes]

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 
-from app.auth.dependencies import LoggedInUser, OptionalPrincipal, Principal
+from app.auth.dependencies import AppPrincipal, Caller, LoggedInUser, OptionalPrincipal
 from app.auth.scopes import Scope
 from app.config import Settings
 from app.db.deadline import request_deadline
@@ -58,6 +58,13 @@ class Policies:
     login_address: Policy
     login_account: Policy
     key_creation: Policy
+    # An app's tokens for a lifter count like that lifter's API keys, per grant.
+    grant: Policy
+    kb_grant: Policy
+    # An app's own tokens (client credentials): per app, at most this.
+    app: Policy
+    # The OAuth endpoints (token, revocation, introspection, the consent page), per address.
+    oauth: Policy
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policies:
@@ -87,7 +94,17 @@ class Policies:
                 s.rate_limit_key_creation,
                 s.rate_limit_key_creation_window_s,
             ),
+            grant=Policy("app-grant", s.rate_limit_key, s.rate_limit_key_window_s),
+            kb_grant=Policy("app-grant-kb", s.rate_limit_kb_key, s.rate_limit_kb_key_window_s),
+            app=Policy("app", s.rate_limit_app, s.rate_limit_app_window_s),
+            oauth=Policy("oauth", s.rate_limit_oauth, s.rate_limit_oauth_window_s),
         )
+
+    def for_app(self, rate_limit: int | None) -> Policy:
+        """An app's own quota: the one it set for itself, if lower than the default."""
+        if rate_limit is None or rate_limit >= self.app.limit:
+            return self.app
+        return dataclasses.replace(self.app, limit=rate_limit)
 
 
 def _policies(request: Request) -> Policies:
@@ -256,16 +273,23 @@ def _is_knowledge_base_read(request: Request) -> bool:
 
 
 def _quota_for(
-    request: Request, policies: Policies, principal: Principal | None
+    request: Request, policies: Policies, principal: Caller | None
 ) -> tuple[Policy, str]:
     if principal is None:
         if _is_knowledge_base_read(request):
             return policies.kb_anonymous, f"anon-kb:{client_address(request)}"
         return policies.anonymous, f"anon:{client_address(request)}"
-    if principal.api_key_id is not None:
-        if Scope.KB_READ in principal.scopes and _is_knowledge_base_read(request):
-            return policies.kb_key, f"key-kb:{principal.api_key_id}"
-        return policies.key, f"key:{principal.api_key_id}"
+    if isinstance(principal, AppPrincipal):
+        return policies.for_app(principal.rate_limit), f"app:{principal.app_id}"
+    kb_read = Scope.KB_READ in principal.scopes and _is_knowledge_base_read(request)
+    # A credential an app holds (a key, or an OAuth grant) has its own quota, and a larger
+    # one for the catalog when it carries kb:read; the lifter's own login has theirs.
+    for held, regular, catalog, name in (
+        (principal.api_key_id, policies.key, policies.kb_key, "key"),
+        (principal.grant_id, policies.grant, policies.kb_grant, "grant"),
+    ):
+        if held is not None:
+            return (catalog, f"{name}-kb:{held}") if kb_read else (regular, f"{name}:{held}")
     return policies.user, f"user:{principal.user_id}"
 
 
@@ -311,6 +335,14 @@ async def count_anonymous_request(request: Request) -> None:
     policies = _policies(request)
     if policies.enabled:
         await _spend(request, policies.kb_anonymous, f"anon-kb:{client_address(request)}")
+
+
+async def limit_oauth_request(request: Request) -> None:
+    """The OAuth endpoints' quota, per client address: they sit outside /v1 (the protocol
+    fixes their shape), but a flood of guessed codes or secrets is still refused early."""
+    policies = _policies(request)
+    if policies.enabled:
+        await _spend(request, policies.oauth, f"oauth:{client_address(request)}")
 
 
 async def _spend(request: Request, policy: Policy, key: str) -> None:

@@ -13,6 +13,7 @@ from app.auth.passwords import Passwords, needs_rehash
 from app.auth.scopes import scopes_of
 from app.db.session import run_statement
 from app.errors import ConflictError, NotFoundError, UnauthorizedError
+from app.oauth import service as oauth_service
 from app.users.emails import normalise_email
 from app.users.models import RefreshToken, User
 from app.users.schemas import TokenPair, UserCreate, UserPublic
@@ -72,9 +73,10 @@ async def token_pair(
     )
 
 
-async def login(
-    session: AsyncSession, passwords: Passwords, email: str, password: str, secret: str
-) -> TokenPair:
+async def authenticate(
+    session: AsyncSession, passwords: Passwords, email: str, password: str
+) -> User:
+    """The account these credentials open (API sign-in and the consent page alike)."""
     # The turn comes first: see Passwords.turn for why the account is read inside it.
     async with passwords.turn() as hashing:
         user = await find_by_email(session, email)
@@ -84,6 +86,13 @@ async def login(
             raise UnauthorizedError("The email or password is wrong.", error="invalid_grant")
         if needs_rehash(user.password_hash):
             user.password_hash = await hashing.hash(password)
+    return user
+
+
+async def login(
+    session: AsyncSession, passwords: Passwords, email: str, password: str, secret: str
+) -> TokenPair:
+    user = await authenticate(session, passwords, email, password)
     return await token_pair(session, user, secret)
 
 
@@ -132,9 +141,11 @@ async def refresh(session: AsyncSession, refresh_token: str, secret: str) -> Tok
 
 
 async def revoke_tokens(session: AsyncSession, user_id: int) -> None:
-    """Log out everywhere: every access and refresh token issued so far stops working."""
+    """Log out everywhere: every access and refresh token issued so far stops working, the
+    consent page's sign-ins included, and every app the lifter granted access loses it."""
     user = await get_user(session, user_id)
     user.token_version += 1
+    await oauth_service.revoke_grants(session, user_id=user_id)
     # Their tokens are void by version already; the rows have nothing left to guard.
     await run_statement(session, delete(RefreshToken).where(col(RefreshToken.user_id) == user_id))
 

@@ -1,0 +1,1 @@
+"""Registered third-party apps: the OAuth clients lifters grant access to."""
