@@ -177,9 +177,11 @@ class SecurityHeadersMiddleware:
                 elif docs_asset:
                     raw.append(_ASSET_CACHE)
                 if any(k == b"content-security-policy" for k, _ in raw):
-                    # A page with a policy of its own (the consent page's nonce and form
-                    # targets) keeps it: a second policy would be enforced as well.
-                    raw.extend(h for h in fixed if h[0] != b"content-security-policy")
+                    # A page with policies of its own (the consent page's nonce, form
+                    # targets and referrer policy) keeps them: a second content policy would
+                    # be enforced as well, and a second referrer policy would win.
+                    own = {k for k, _ in raw}
+                    raw.extend(h for h in fixed if h[0] not in own)
                 else:
                     raw.extend(fixed)
                 decisions = recorded(scope.get("state"))

@@ -118,7 +118,14 @@ def page(
         template,
         {**context, "nonce": nonce, "csrf_token": token, "csrf_field": CSRF_FIELD},
         status_code=status_code,
-        headers={"Content-Security-Policy": policy, "Cache-Control": "no-store"},
+        headers={
+            "Content-Security-Policy": policy,
+            "Cache-Control": "no-store",
+            # Not no-referrer (the API's): with it, browsers send `Origin: null` on the
+            # page's own form posts, and the origin check could not tell them from a forgery.
+            # Other sites still learn nothing of the page's address.
+            "Referrer-Policy": "same-origin",
+        },
     )
     secure = request.url.scheme == "https"
     response.set_cookie(
