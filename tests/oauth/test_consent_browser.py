@@ -22,7 +22,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Route, sync_playwright
 
-from tests.oauth.helpers import PASSWORD, Pkce
+from tests.oauth.helpers import Pkce
+from tests.test_auth import PASSWORD
 from tests.test_docs_browser import _chromium, _screenshot_has_content, live_server
 from tests.training.conftest import session_body
 
