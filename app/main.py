@@ -52,6 +52,7 @@ from app.knowledge.representations import (
     cached_representation_handler,
 )
 from app.knowledge.watcher import RevisionWatcher
+from app.mcp.endpoint import mount_mcp
 from app.metrics import (
     METRICS_PATH,
     HttpMetrics,
@@ -201,7 +202,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # way, so collections triggered by request garbage do not rescan it (it shows in p95).
     gc.freeze()
     try:
-        yield
+        # The MCP endpoint's transport lives as long as the application (app/mcp/endpoint.py).
+        async with app.state.mcp.running():
+            yield
     finally:
         if cleanup is not None:
             cleanup.cancel()
@@ -270,6 +273,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth_router.router)
     app.include_router(oauth_router.metadata_router)
     app.add_api_route("/", _to_the_docs, include_in_schema=False)
+    app.state.mcp = mount_mcp(app)
     if settings.metrics_enabled:
         # Outside the schema: a Prometheus text endpoint for operators, not part of the API
         # clients are generated from (README, "Metrics and tracing"). Outside /v1, so never
