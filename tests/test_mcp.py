@@ -27,6 +27,7 @@ from app.main import create_app
 from app.mcp.endpoint import MCP_PATH
 from app.recommendations.examples import BEGINNER
 from tests.conftest import DatabaseFactory, asgi_client, loaded_database, make_settings
+from tests.oauth import helpers as oauth
 from tests.test_auth import bearer, login, new_key, register
 from tests.training.conftest import session_body
 
@@ -338,6 +339,35 @@ async def test_an_access_token_works_like_a_key(mcp_app: FastAPI, rest: httpx.As
         result = await session.call_tool("list_my_training_sessions", {})
     assert not result.is_error, text_of(result)
     assert json.loads(text_of(result))["items"] == []
+
+
+async def test_an_apps_oauth_token_carries_the_lifters_grant_and_its_revocation(
+    mcp_app: FastAPI,
+) -> None:
+    """An app holding a lifter's grant (read only) reads through MCP, is refused a write, and
+    is shut out at the gate as soon as the lifter revokes the grant."""
+    transport = httpx.ASGITransport(app=mcp_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as https:
+        suffix = uuid.uuid4().hex[:10]
+        owner = await oauth.lifter(https, f"mcp-dev-{suffix}@example.com")
+        email = f"mcp-lifter-{suffix}@example.com"
+        await oauth.lifter(https, email)
+        app = await oauth.new_app(https, owner)
+        tokens = await oauth.tokens_for(https, app, email, granted=["logs:read"])
+        headers = bearer(tokens["access_token"])
+        async with mcp_session(mcp_app, headers) as session:
+            listed = await session.call_tool("list_my_training_sessions", {})
+            written = await session.call_tool("log_training_session", {"session": session_body()})
+        assert not listed.is_error, text_of(listed)
+        assert written.is_error
+        assert json.loads(text_of(written))["status"] == 403
+        own = bearer((await login(https, email))["access_token"])
+        [grant] = (await https.get("/v1/me/grants", headers=own)).json()
+        assert (await https.delete(f"/v1/me/grants/{grant['id']}", headers=own)).status_code == 204
+    async with raw_client(mcp_app, {**MCP_HEADERS, **headers}) as http:
+        response = await http.post(MCP_PATH, json=INITIALIZE)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
 
 
 # --------------------------------------------------------------------------- the gate
