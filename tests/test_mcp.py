@@ -378,7 +378,16 @@ async def test_no_credential_is_a_401_problem_with_a_challenge(mcp_app: FastAPI)
         response = await http.post(MCP_PATH, json=INITIALIZE)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.headers["www-authenticate"].startswith("Bearer")
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith("Bearer")
+    # RFC 9728: the challenge leads an MCP client to the authorization server.
+    metadata_url = "http://testserver/.well-known/oauth-protected-resource/mcp"
+    assert f'resource_metadata="{metadata_url}"' in challenge
+    async with raw_client(mcp_app) as http:
+        metadata = (await http.get(metadata_url)).json()
+    assert metadata["resource"] == "http://testserver/mcp"
+    assert metadata["authorization_servers"] == ["http://testserver"]
+    assert "logs:read" in metadata["scopes_supported"]
     problem = response.json()
     assert problem["type"] == "/problems/unauthorized"
     assert problem["instance"] == MCP_PATH

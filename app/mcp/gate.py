@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.dependencies import api_key_scheme, bearer_scheme, optional_principal
 from app.errors import UnauthorizedError, app_error_response
+from app.oauth.router import resource_metadata_url
 
 MISSING = "The MCP endpoint needs credentials: send an API key (X-API-Key) or a bearer token."
 
@@ -37,7 +38,7 @@ class CredentialGate:
         bearer = await bearer_scheme(request)
         api_key = await api_key_scheme(request)
         if bearer is None and api_key is None:
-            await app_error_response(request, UnauthorizedError(MISSING))(scope, receive, send)
+            await self._refuse(request, UnauthorizedError(MISSING), scope, receive, send)
             return
         background = BackgroundTasks()
         sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -47,8 +48,19 @@ class CredentialGate:
             try:
                 await optional_principal(request, session, background, bearer, api_key)
             except UnauthorizedError as refused:
-                await app_error_response(request, refused)(scope, receive, send)
+                await self._refuse(request, refused, scope, receive, send)
                 return
         await self.app(scope, receive, send)
         # The key's last use, as after a REST response (it is one write a minute at most).
         await background()
+
+    @staticmethod
+    async def _refuse(
+        request: Request, refused: UnauthorizedError, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        # The challenge points at the resource metadata (RFC 9728), as the MCP authorization
+        # spec asks, so a client can find the authorization server and ask the lifter.
+        refused.headers["WWW-Authenticate"] += (
+            f', resource_metadata="{resource_metadata_url(request)}"'
+        )
+        await app_error_response(request, refused)(scope, receive, send)

@@ -191,6 +191,33 @@ async def authorization_server_metadata(request: Request) -> JSONResponse:
     )
 
 
+# RFC 9728: what a resource server (the MCP endpoint) tells a client about who issues its
+# tokens, so that an MCP client can find the authorization server from a 401 alone.
+PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
+MCP_RESOURCE_PATH = "/mcp"
+
+
+def resource_metadata_url(request: Request) -> str:
+    return f"{issuer_of(request)}{PROTECTED_RESOURCE_PATH}{MCP_RESOURCE_PATH}"
+
+
+@metadata_router.get(PROTECTED_RESOURCE_PATH + MCP_RESOURCE_PATH)
+async def mcp_resource_metadata(request: Request) -> JSONResponse:
+    """RFC 9728 for the MCP endpoint: its authorization server and the scopes it uses."""
+    issuer = issuer_of(request)
+    return JSONResponse(
+        {
+            "resource": f"{issuer}{MCP_RESOURCE_PATH}",
+            "authorization_servers": [issuer],
+            "scopes_supported": [s.value for s in ordered(GRANTABLE_SCOPES)],
+            "bearer_methods_supported": ["header"],
+            "resource_name": "Spotter MCP server",
+            "resource_documentation": f"{issuer}/docs",
+        },
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 def metadata(issuer: str) -> dict[str, Any]:
     client_auth = ["client_secret_basic", "client_secret_post", "none"]
     return {
