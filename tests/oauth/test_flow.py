@@ -140,11 +140,22 @@ async def test_a_code_expires_after_a_minute(
     https: httpx.AsyncClient, public_app: RegisteredApp, db_session: AsyncSession
 ) -> None:
     code, pkce = await authorize(https, public_app, LIFTER)
+    # Other tests' committed codes share the table: only this app's.
     lifetime = (
-        await run_sql(db_session, "SELECT expires_at - created_at FROM oauth_code")
+        await run_sql(
+            db_session,
+            "SELECT expires_at - created_at FROM oauth_code "
+            "WHERE app_id = (SELECT id FROM registered_app WHERE client_id = :c)",
+            c=public_app.client_id,
+        )
     ).scalar_one()
     assert lifetime.total_seconds() <= 60
-    await run_sql(db_session, "UPDATE oauth_code SET expires_at = now() - interval '1 s'")
+    await run_sql(
+        db_session,
+        "UPDATE oauth_code SET expires_at = now() - interval '1 s' "
+        "WHERE app_id = (SELECT id FROM registered_app WHERE client_id = :c)",
+        c=public_app.client_id,
+    )
     await db_session.commit()
     assert_oauth_error(await exchange(https, public_app, code, pkce), 400, "invalid_grant")
 
@@ -400,7 +411,10 @@ async def test_a_suspended_apps_tokens_stop_and_it_gets_no_new_ones(
 ) -> None:
     tokens = await tokens_for(https, public_app, LIFTER)
     await run_sql(
-        db_session, "UPDATE registered_app SET suspended_at = now(), suspended_reason = 'abuse'"
+        db_session,
+        "UPDATE registered_app SET suspended_at = now(), suspended_reason = 'abuse' "
+        "WHERE client_id = :c",
+        c=public_app.client_id,
     )
     # Released into the test's transaction: the 401 below rolls back to a savepoint.
     await db_session.commit()
