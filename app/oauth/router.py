@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.auth.dependencies import OAuthSecret, PasswordHasherDep, derived_secret
 from app.auth.scopes import CONSENT_WORDING, GRANTABLE_SCOPES, Scope, ordered
+from app.db.deadline import request_deadline
 from app.db.session import SessionDep
 from app.errors import NotFoundError, TooManyRequestsError, UnauthorizedError
 from app.oauth import consent
@@ -59,7 +60,12 @@ def issuer_of(request: Request) -> str:
 
 
 def _exchange(request: Request, session: SessionDep, secret: OAuthSecret) -> Exchange:
-    return Exchange(session=session, hash_secret=secret, issuer=issuer_of(request))
+    return Exchange(
+        session=session,
+        hash_secret=secret,
+        issuer=issuer_of(request),
+        deadline=request_deadline(request),
+    )
 
 
 ExchangeDep = Annotated[Exchange, Depends(_exchange)]

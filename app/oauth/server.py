@@ -17,6 +17,7 @@ request's own session (``Exchange.run``): the request still owns its one transac
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import secrets
 from collections.abc import Callable, Coroutine, Iterable
@@ -50,12 +51,23 @@ class Exchange:
     session: AsyncSession
     hash_secret: str
     issuer: str
+    # The request's database deadline (app.db.deadline), as event-loop time.
+    deadline: float
     # The scopes the lifter ticked on the consent page (a subset of those requested).
     granted_scopes: tuple[str, ...] = ()
 
     def run(self, function: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
         """Run a storage coroutine on the event loop, in the request's session."""
-        return anyio.from_thread.run(function, self.session, *args)
+        return anyio.from_thread.run(self._bounded, function, args)
+
+    async def _bounded(
+        self, function: Callable[..., Coroutine[Any, Any, T]], args: tuple[Any, ...]
+    ) -> T:
+        # The request's own deadline cannot cancel the worker thread it waits for, so the SQL
+        # the thread asks for runs under it here: a frozen database ends the call in time,
+        # and the request is answered 503 like any other (tests/faults).
+        async with asyncio.timeout_at(self.deadline):
+            return await function(self.session, *args)
 
     def digest(self, value: str) -> str:
         return credentials.digest(value, self.hash_secret)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -50,9 +52,9 @@ class Served:
     output: OutputLines
 
 
-@pytest.fixture(scope="module")
-def served(cluster: ThrowawayCluster) -> Iterator[Served]:
-    """`spotter serve --workers 2` on a database of the throwaway cluster."""
+@contextmanager
+def serving_on(cluster: ThrowawayCluster, **extra_env: str) -> Iterator[Served]:
+    """`spotter serve --workers 2` on a new database of the throwaway cluster."""
     database = f"faults_{uuid.uuid4().hex[:8]}"
     asyncio.run(_create_database(cluster.maintenance_url, database))
     port = free_port()
@@ -67,6 +69,7 @@ def served(cluster: ThrowawayCluster) -> Iterator[Served]:
         "SPOTTER_RATE_LIMIT_ANONYMOUS": "1000000",
         "SPOTTER_RATE_LIMIT_USER": "1000000",
         "SPOTTER_LOG_FORMAT": "console",
+        **extra_env,
     }
     process = subprocess.Popen(
         [SPOTTER, "serve", "--migrate", "--load-content", "--workers", "2"],
@@ -85,6 +88,12 @@ def served(cluster: ThrowawayCluster) -> Iterator[Served]:
         process.terminate()
         process.wait(timeout=60)
         output.close()
+
+
+@pytest.fixture(scope="module")
+def served(cluster: ThrowawayCluster) -> Iterator[Served]:
+    with serving_on(cluster) as server:
+        yield server
 
 
 async def _create_database(maintenance_url: str, name: str) -> None:
@@ -311,3 +320,69 @@ def test_a_failing_write_logs_no_secrets(served: Served, running_cluster: Throwa
     for secret in (email, "$argon2", "a password nobody should log"):
         assert secret not in logged, f"{secret!r} reached the log"
     assert "SQL parameters hidden" in logged
+
+
+def test_the_token_endpoint_on_a_frozen_database(
+    cluster: ThrowawayCluster, running_cluster: ThrowawayCluster
+) -> None:
+    """Authlib runs in a worker thread that the request's deadline cannot cancel: its SQL must
+    still end in time when the database stops answering, as a 503, and work once it is back.
+
+    The limiter counts on Redis here, as deployed with one: on the PostgreSQL store the
+    limiter's own statement meets the frozen server first and answers the 503 before the
+    token endpoint's SQL runs, which would leave the thread's path untested.
+    """
+    redis_url = os.environ.get("SPOTTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    if not _reachable(redis_url):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs the Redis at {redis_url}")
+        pytest.skip(f"no Redis at {redis_url}")
+    prefix = f"spotter:faults:{uuid.uuid4().hex[:8]}:"
+    with serving_on(
+        cluster, SPOTTER_REDIS_URL=redis_url, SPOTTER_REDIS_KEY_PREFIX=prefix
+    ) as served:
+        _token_endpoint_while_frozen(served, running_cluster)
+
+
+def _reachable(redis_url: str) -> bool:
+    parts = urlsplit(redis_url)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _token_endpoint_while_frozen(served: Served, running_cluster: ThrowawayCluster) -> None:
+    owner = sign_up(served.base, f"oauth-{uuid.uuid4().hex[:8]}@example.com")
+    with httpx.Client(base_url=served.base, timeout=60) as client:
+        created = client.post(
+            "/v1/apps",
+            json={
+                "name": "Frozen",
+                "redirect_uris": ["http://127.0.0.1:8765/cb"],
+                "client_type": "confidential",
+                "allowed_scopes": ["kb:read"],
+            },
+            headers=owner,
+        )
+        assert created.status_code == 201, created.text
+        app = created.json()
+        auth = (app["client_id"], app["client_secret"])
+        grant = {"grant_type": "client_credentials"}
+        assert client.post("/oauth/token", data=grant, auth=auth).status_code == 200
+        running_cluster.freeze()
+        try:
+            started = time.monotonic()
+            frozen = client.post("/oauth/token", data=grant, auth=auth)
+            took_s = time.monotonic() - started
+        finally:
+            running_cluster.thaw()
+        REPORT.append(("freeze: /oauth/token", {"status": frozen.status_code, "took_s": took_s}))
+        assert frozen.status_code == 503, frozen.text
+        assert frozen.headers["content-type"] == "application/problem+json"
+        assert took_s <= REQUEST_BOUND_S + SLACK_S
+        deadline = time.monotonic() + 60
+        while (again := client.post("/oauth/token", data=grant, auth=auth)).status_code != 200:
+            assert time.monotonic() < deadline, again.text
+            time.sleep(0.5)
