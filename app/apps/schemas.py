@@ -135,7 +135,8 @@ class AppCreate(BaseModel):
     )
     redirect_uris: RedirectUris = Field(
         description="Where lifters may be sent back with a code; matched exactly, character "
-        "for character. https, or http on a loopback address for apps on the lifter's machine."
+        "for character. https, or http on a loopback address for apps on the lifter's machine "
+        "(on 127.0.0.1 and [::1] the app may ask with any port: RFC 8252)."
     )
     client_type: ClientType = Field(description="Whether the app can keep a client secret.")
     allowed_scopes: AllowedScopes = Field(

@@ -8,9 +8,11 @@ an ORM object in between.
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
@@ -19,6 +21,7 @@ from app.auth.scopes import APP_LEVEL_SCOPES, Scope
 from app.oauth import credentials
 
 TokenKind = Literal["access_token", "refresh_token"]
+_LOOPBACK_NETLOC = re.compile(r"(?P<host>127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?")
 PUBLIC = "public"
 CONFIDENTIAL = "confidential"
 # How each kind of client may prove itself at the token endpoint.
@@ -31,6 +34,16 @@ _AUTH_METHODS = {
 def scope_string(scopes: tuple[str, ...] | list[str]) -> str:
     order = list(Scope)
     return " ".join(sorted(set(scopes), key=lambda s: order.index(Scope(s))))
+
+
+def _without_loopback_port(uri: str) -> str | None:
+    """``uri`` with its port removed when it is http on a loopback IP literal (never the name
+    localhost, which may resolve elsewhere); None for any other URI."""
+    parts = urlsplit(uri)
+    found = _LOOPBACK_NETLOC.fullmatch(parts.netloc)
+    if parts.scheme != "http" or found is None:
+        return None
+    return urlunsplit(parts._replace(netloc=found.group("host")))
 
 
 @dataclass(frozen=True)
@@ -76,8 +89,15 @@ class Client(ClientMixin):  # type: ignore[misc]  # Authlib is untyped
         return scope_string(sorted(requested))
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        # Exact, character-for-character: no prefix, path or query leeway (OAuth 2.1, 2.3.1).
-        return redirect_uri in self.redirect_uris
+        # Exact, character-for-character: no prefix, path or query leeway (OAuth 2.1, 2.3.1),
+        # except the port of a loopback IP literal, which a native app picks when it starts
+        # listening (RFC 8252 section 7.3; OAuth 2.1 section 8.4.2).
+        if redirect_uri in self.redirect_uris:
+            return True
+        asked = _without_loopback_port(redirect_uri)
+        return asked is not None and any(
+            _without_loopback_port(registered) == asked for registered in self.redirect_uris
+        )
 
     def check_client_secret(self, client_secret: str) -> bool:
         if self.secret_hash is None or not credentials.is_well_formed(

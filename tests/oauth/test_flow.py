@@ -675,3 +675,32 @@ def test_authorize_params_helper_drops_blank_values() -> None:
     )
     assert "code_challenge" not in params
     assert parse_qs(urlsplit("https://x/?" + "&".join(f"{k}={v}" for k, v in params.items())).query)
+
+
+@pytest.mark.parametrize(
+    ("registered", "asked", "accepted"),
+    [
+        ("http://127.0.0.1/callback", "http://127.0.0.1:54321/callback", True),
+        ("http://127.0.0.1:8765/callback", "http://127.0.0.1:54321/callback", True),
+        ("http://[::1]/callback", "http://[::1]:54321/callback", True),
+        ("http://127.0.0.1/callback", "http://127.0.0.1:54321/other", False),
+        ("http://127.0.0.1/callback", "http://127.0.0.1:54321/callback?next=x", False),
+        ("http://localhost/callback", "http://localhost:54321/callback", False),
+        ("http://127.0.0.1/callback", "http://[::1]:54321/callback", False),
+        ("https://lifttracker.example/callback", "https://lifttracker.example:444/callback", False),
+    ],
+)
+async def test_a_native_app_may_pick_its_loopback_port(
+    https: httpx.AsyncClient, owner: dict[str, str], registered: str, asked: str, accepted: bool
+) -> None:
+    """RFC 8252 section 7.3: the port of a loopback IP literal is the app's to choose when it
+    starts listening; nothing else about the URI may differ."""
+    app = await new_app(https, owner, redirect_uris=(registered,))
+    params = authorize_params(app, Pkce.new(), redirect_uri=asked)
+    response = await https.get("/oauth/authorize", params=params)
+    if accepted:
+        assert response.status_code == 200, response.text
+        assert 'value="sign_in"' in response.text
+    else:
+        assert response.status_code == 400
+        assert "location" not in response.headers
