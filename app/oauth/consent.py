@@ -145,3 +145,7 @@ def set_session(response: Any, request: Request, value: str) -> None:
         secure=request.url.scheme == "https",
         path=COOKIE_PATH,
     )
+
+
+def end_session(response: Any) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)

@@ -350,11 +350,12 @@ async def _page_for(
     error: str | None = None,
     email: str = "",
     status_code: int = 200,
+    signed_in: bool = True,
 ) -> Response:
     client: Client = grant.client
     params = _carried(pairs)
-    signed_in = await _signed_in(request, session)
-    if signed_in is None:
+    lifter = await _signed_in(request, session) if signed_in else None
+    if lifter is None:
         return consent.page(
             request,
             "sign_in.html",
@@ -369,7 +370,7 @@ async def _page_for(
             "app": client,
             "params": params,
             "scopes": _scopes_shown(oauth_request),
-            "email": signed_in[1],
+            "email": lifter[1],
             "redirect_host": urlsplit(redirect_uri).netloc,
         },
         redirect_uri=redirect_uri,
@@ -392,24 +393,16 @@ async def authorize(request: Request, session: SessionDep, exchange: ExchangeDep
     return await _page_for(request, session, oauth_request, grant, pairs)
 
 
-@router.post(AUTHORIZE_PATH)
-async def decide(
-    request: Request,
-    session: SessionDep,
-    exchange: ExchangeDep,
-    passwords: PasswordHasherDep,
-    attempts: SignInGuard,
-) -> Response:
-    """The consent page's forms: sign in, allow or deny."""
+async def _own_form(request: Request) -> list[tuple[str, str]] | Response:
+    """The form's fields, if it came from Spotter's own page (origin and CSRF token)."""
     try:
         fields = await _form(request)
     except FormError as exc:
         return _error_page(
             request, f"The form is malformed: {exc.description}.", "invalid_request", 400
         )
-    values = dict(fields)
     if not consent.same_origin(request) or not consent.csrf_ok(
-        request, values.get(consent.CSRF_FIELD)
+        request, dict(fields).get(consent.CSRF_FIELD)
     ):
         return _error_page(
             request,
@@ -418,6 +411,22 @@ async def decide(
             "csrf",
             403,
         )
+    return fields
+
+
+@router.post(AUTHORIZE_PATH)
+async def decide(
+    request: Request,
+    session: SessionDep,
+    exchange: ExchangeDep,
+    passwords: PasswordHasherDep,
+    attempts: SignInGuard,
+) -> Response:
+    """The consent page's forms: sign in, sign out ("Not you?"), allow or deny."""
+    fields = await _own_form(request)
+    if isinstance(fields, Response):
+        return fields
+    values = dict(fields)
     pairs = _carried(fields)
     validated = await _validated(request, exchange, pairs)
     if isinstance(validated, Response):
@@ -429,8 +438,15 @@ async def decide(
             request, session, passwords, attempts, values, oauth_request, grant, pairs
         )
     signed_in = await _signed_in(request, session)
-    if signed_in is None or action not in {"approve", "deny"}:
-        return await _page_for(request, session, oauth_request, grant, pairs)
+    if action == "sign_out" or signed_in is None or action not in {"approve", "deny"}:
+        # "Not you?" (someone else's sign-in on a shared browser) forgets the sign-in; an
+        # unknown action, or a sign-in that expired meanwhile, shows the page again.
+        response = await _page_for(
+            request, session, oauth_request, grant, pairs, signed_in=action != "sign_out"
+        )
+        if action == "sign_out":
+            consent.end_session(response)
+        return response
     requested = set(scope_to_list(oauth_request.scope))
     ticked = {v for k, v in fields if k == "granted_scope"}
     exchange.granted_scopes = tuple(

@@ -92,7 +92,9 @@ def csrf_of(page: httpx.Response) -> str:
 
 
 def hidden_fields(page: httpx.Response) -> list[tuple[str, str]]:
-    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    """The authorization request the page's forms carry (each form carries the same)."""
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    return list(dict.fromkeys(found))
 
 
 async def sign_in_on_page(

@@ -704,3 +704,20 @@ async def test_a_native_app_may_pick_its_loopback_port(
     else:
         assert response.status_code == 400
         assert "location" not in response.headers
+
+
+async def test_not_you_signs_the_browser_out_and_asks_again(
+    https: httpx.AsyncClient, public_app: RegisteredApp
+) -> None:
+    params = authorize_params(public_app, Pkce.new())
+    consent = await sign_in_on_page(https, params, LIFTER)
+    out = await post_form(
+        https, "/oauth/authorize", [*hidden_fields(consent), ("action", "sign_out")]
+    )
+    assert out.status_code == 200
+    assert 'value="sign_in"' in out.text
+    assert "Signed in as" not in out.text
+    assert any(c.startswith("spotter_consent=") for c in out.headers.get_list("set-cookie"))
+    # The browser dropped the sign-in: the page asks for one again.
+    again = await https.get("/oauth/authorize", params=params)
+    assert 'value="sign_in"' in again.text
