@@ -95,13 +95,16 @@ class FormError(Exception):
 
 
 def _pairs(raw: bytes | str) -> list[tuple[str, str]]:
-    """The form's fields, strictly: UTF-8, bounded, no NUL, and no parameter twice (RFC 6749
-    section 3.1 and 3.2: a repeated parameter is an invalid request, not a choice)."""
+    """The form's fields, strictly: UTF-8, at most ``MAX_FIELDS`` of them, no NUL (which no
+    PostgreSQL text holds). Repeated parameters are refused by ``_no_repeats``."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        msg = "the parameters are not valid UTF-8 form fields"
+    except UnicodeDecodeError as exc:
+        msg = "the parameters are not valid UTF-8"
+        raise FormError(msg) from exc
+    except ValueError as exc:
+        msg = f"there are more than {MAX_FIELDS} parameters"
         raise FormError(msg) from exc
     if any("\x00" in k or "\x00" in v for k, v in pairs):
         msg = "a parameter contains a NUL character"
@@ -122,6 +125,8 @@ async def _form(request: Request) -> list[tuple[str, str]]:
 
 
 def _no_repeats(pairs: list[tuple[str, str]], names: tuple[str, ...] | None = None) -> None:
+    """RFC 6749 sections 3.1 and 3.2: a parameter sent twice is an invalid request, never a
+    choice between the two (of ``names`` only, when given)."""
     seen: set[str] = set()
     for name, _ in pairs:
         if (names is None or name in names) and name in seen:
