@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.anatomy import service as anatomy_service
 from app.anatomy.models import JointAction, Muscle
+from app.anatomy.schemas import ExercisesByRole, JointActionDetail, MuscleDetail
 from app.db.arrays import contained_by, overlaps
 from app.db.session import run_sql, run_statement
 from app.errors import InvalidInputError, InvalidParam, NotFoundError
@@ -439,16 +441,41 @@ _DETAIL_SQL = (
             ),
         )
     )
-    + " AS ref_names FROM exercise WHERE exercise.slug = :slug"
+    + " AS ref_names FROM exercise"
 )
 
 
 async def get_exercise_detail(session: AsyncSession, slug: str) -> ExerciseDetail:
     """Everything about one exercise, with its muscles, joint actions, links, tips and sources,
     read in one statement."""
-    row = (await run_sql(session, _DETAIL_SQL, slug=slug)).one_or_none()
+    row = (
+        await run_sql(session, _DETAIL_SQL + " WHERE exercise.slug = :slug", slug=slug)
+    ).one_or_none()
     if row is None:
         raise NotFoundError(f"No exercise has the slug '{slug}'.")
+    return _detail(row)
+
+
+async def stream_exercise_details(
+    session: AsyncSession, *, batch_size: int
+) -> AsyncIterator[list[ExerciseDetail]]:
+    """Every exercise's detail, by slug, ``batch_size`` at a time, read through a server-side
+    cursor: the bulk snapshot (``app.exports``) holds one batch in memory, never the catalog.
+
+    The same statement and the same row-to-model code as ``get_exercise_detail``, so an item
+    of the snapshot is what the detail endpoint answers for it. The cursor needs the
+    session's transaction to stay open until the last batch is read."""
+    connection = await session.connection()
+    statement = sa.text(_DETAIL_SQL + " ORDER BY exercise.slug").execution_options(
+        yield_per=batch_size
+    )
+    result = await connection.stream(statement)
+    async for rows in result.partitions():
+        yield [_detail(row) for row in rows]
+
+
+def _detail(row: Any) -> ExerciseDetail:
+    """The detail of an exercise from a row of ``_DETAIL_SQL``."""
     document = row.document
     summary = _summary(row)
 
@@ -694,6 +721,24 @@ async def exercises_training_joint_action(
         .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name))
     )
     return [ExerciseRef(slug=s, name=n) for s, n in (await session.exec(statement)).all()]
+
+
+async def muscle_detail(session: AsyncSession, slug: str) -> MuscleDetail:
+    """What ``GET /v1/muscles/{slug}`` answers (the bulk snapshot too): anatomy reads the
+    muscle, this module the exercises that train it."""
+    muscle = await anatomy_service.get_muscle(session, slug)
+    by_role = await exercises_training_muscle(session, muscle.id)
+    return muscle.detail(
+        ExercisesByRole(
+            primary=by_role[MuscleRole.PRIMARY], secondary=by_role[MuscleRole.SECONDARY]
+        )
+    )
+
+
+async def joint_action_detail(session: AsyncSession, slug: str) -> JointActionDetail:
+    """What ``GET /v1/joint-actions/{slug}`` answers (the bulk snapshot too)."""
+    action = await anatomy_service.get_joint_action(session, slug)
+    return action.detail(await exercises_training_joint_action(session, action.id))
 
 
 async def list_equipment(session: AsyncSession) -> list[EquipmentPublic]:
