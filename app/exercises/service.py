@@ -459,19 +459,29 @@ async def get_exercise_detail(session: AsyncSession, slug: str) -> ExerciseDetai
 async def stream_exercise_details(
     session: AsyncSession, *, batch_size: int
 ) -> AsyncIterator[list[ExerciseDetail]]:
-    """Every exercise's detail, by slug, ``batch_size`` at a time, read through a server-side
-    cursor: the bulk snapshot (``app.exports``) holds one batch in memory, never the catalog.
+    """Every exercise's detail, by slug, ``batch_size`` at a time: the bulk snapshot
+    (``app.exports``) holds one batch in memory, never the catalog.
 
     The same statement and the same row-to-model code as ``get_exercise_detail``, so an item
-    of the snapshot is what the detail endpoint answers for it. The cursor needs the
-    session's transaction to stay open until the last batch is read."""
-    connection = await session.connection()
-    statement = sa.text(_DETAIL_SQL + " ORDER BY exercise.slug").execution_options(
-        yield_per=batch_size
-    )
-    result = await connection.stream(statement)
-    async for rows in result.partitions():
+    of the snapshot is what the detail endpoint answers for it. Each batch is a statement of
+    its own that starts after the previous batch's last slug and walks the slug index: a single
+    server-side cursor was planned for the whole result (sorted, every row's embedded lists
+    computed before the first came back), which at 100k exercises outlasted the statement
+    timeout. In the snapshot's ``REPEATABLE READ`` transaction the batches see one state."""
+    after = ""
+    while True:
+        rows = list(
+            await run_sql(
+                session,
+                _DETAIL_SQL + " WHERE exercise.slug > :after ORDER BY exercise.slug LIMIT :size",
+                after=after,
+                size=batch_size,
+            )
+        )
+        if not rows:
+            return
         yield [_detail(row) for row in rows]
+        after = rows[-1].slug
 
 
 def _detail(row: Any) -> ExerciseDetail:
