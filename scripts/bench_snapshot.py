@@ -47,6 +47,7 @@ from tests.support.server import free_port, wait_until_ready
 PATH = "/v1/exports/catalog"
 # A 100k snapshot is hundreds of MB; a slow machine takes minutes to hash and send it.
 REQUEST_TIMEOUT_S = 900.0
+MAX_RETRIES = 600
 # The memory serving a snapshot may add to a worker, whatever the catalog's size.
 RSS_GROWTH_TARGET_MB = 100.0
 VARIANTS = (
@@ -81,14 +82,25 @@ async def _download(client: httpx.AsyncClient, accept: str, coding: str) -> tupl
     size = 0
     started = time.perf_counter()
     headers = {"Accept": accept, "Accept-Encoding": coding}
-    async with client.stream("GET", PATH, headers=headers) as response:
-        if response.status_code != 200:
-            msg = f"{PATH}: {response.status_code}"
-            raise RuntimeError(msg)
-        async for chunk in response.aiter_raw():
-            digest.update(chunk)
-            size += len(chunk)
-        expected = response.headers["repr-digest"]
+    # A 503 with Retry-After while the worker's hashing pass of a new revision outlasts the
+    # request's deadline: retried, and the wait counted in the download's time.
+    for _ in range(MAX_RETRIES):
+        async with client.stream("GET", PATH, headers=headers) as response:
+            if response.status_code == 503 and "retry-after" in response.headers:
+                await response.aread()
+            elif response.status_code != 200:
+                msg = f"{PATH}: {response.status_code}"
+                raise RuntimeError(msg)
+            else:
+                async for chunk in response.aiter_raw():
+                    digest.update(chunk)
+                    size += len(chunk)
+                expected = response.headers["repr-digest"]
+                break
+        await asyncio.sleep(1.0)
+    else:
+        msg = f"{PATH}: still preparing after {MAX_RETRIES} retries"
+        raise RuntimeError(msg)
     seconds = time.perf_counter() - started
     if expected != f"sha-256=:{base64.b64encode(digest.digest()).decode()}:":
         msg = f"{accept} {coding}: the body does not match its Repr-Digest"

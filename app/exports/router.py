@@ -48,6 +48,8 @@ CHANGE_CURSOR: service.CursorSource = service.revision_cursor
 # The answer differs by both; a shared cache must key on them.
 VARY = "Accept, Accept-Encoding"
 GZIP_ONLY = ("gzip",)
+# Left of the request's deadline when it stops waiting for a hashing pass, for its own 503.
+DEADLINE_MARGIN_S = 0.5
 
 
 def choose_media_type(accept: str | None) -> str:
@@ -196,7 +198,15 @@ async def get_catalog_snapshot(
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": VARY}
     if matches_etag(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    sent, decoded = await service.body_facts.facts(view, media_type, coding)
+    # The hashing pass may wait for as long as the request may spend on the database.
+    wait_s = request_deadline(request) - asyncio.get_running_loop().time() - DEADLINE_MARGIN_S
+    sent, decoded = await service.body_facts.facts(
+        view,
+        media_type,
+        coding,
+        measure_in=lambda: service.open_view(request.app.state.engine, CHANGE_CURSOR),
+        wait_s=wait_s,
+    )
     headers |= {
         "Content-Length": str(sent.size),
         "Repr-Digest": f"sha-256=:{base64.b64encode(sent.sha256).decode()}:",

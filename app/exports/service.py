@@ -17,8 +17,10 @@ known before the first byte is read. The body is a pure function of (content rev
 change cursor, media type, coding): the same snapshot of the data, the same fixed order (by
 slug within each kind), the same encoder and the same chunk boundaries. So the digest and the
 size are computed once per worker for each such key, by a first pass over the same generator
-that only hashes, and kept (``BodyFacts``). Later snapshots of that revision stream straight
-away with the digest and a ``Content-Length``. The key holds the revision's stamp, read in
+that only hashes, and kept (``BodyFacts``). The pass is a task of its own, not bound by the
+request's database deadline; a request that cannot wait for it is a 503 with Retry-After.
+Later snapshots of that revision stream straight away with the digest and a
+``Content-Length``. The key holds the revision's stamp, read in
 the snapshot's own transaction, so a stale entry can never be used: a new revision has a new
 key, and entries of older stamps are dropped when a newer one is seen. (The alternative, an
 HTTP trailer, is not delivered by most clients nor by the ASGI servers Spotter runs on.)
@@ -41,6 +43,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.anatomy import service as anatomy_service
 from app.compression import GZIP_LEVEL, THREAD_MIN_SIZE
+from app.errors import ServiceUnavailableError
 from app.exercises import service as exercises_service
 from app.exports.schemas import (
     JSON_MEDIA_TYPE,
@@ -56,6 +59,8 @@ from app.tips import service as tips_service
 
 # Exercises read (and encoded, and sent) per round trip: about 0.5 MB of JSON.
 BATCH_SIZE: Final = 200
+# What a request that finds the digest still being computed is told to wait.
+PREPARING_RETRY_S: Final = 10
 
 CursorSource = Callable[[AsyncSession], Awaitable[str]]
 
@@ -255,24 +260,39 @@ BodyKey = tuple[str, str, str, str]
 IDENTITY: Final = "identity"
 
 
+class SnapshotPreparingError(ServiceUnavailableError):
+    """The hashing pass of this revision's body outlasts the request's database deadline;
+    it goes on in the background, and a retry gets the snapshot once it is done."""
+
+
 class BodyFactsCache:
     """Per worker: the facts of each body of the newest revision seen, per database.
 
-    A first request for a key computes them by a hashing pass over the same bytes (the
-    identity bytes and, for a coded answer, the coded ones, in one pass); requests arriving
-    meanwhile for the same key wait for that pass rather than run their own."""
+    A first request for a key starts a hashing pass over the same bytes (the identity bytes
+    and, for a coded answer, the coded ones, in one pass) as a task of its own, in its own
+    consistent view, and waits for it as long as its database deadline allows. Requests for the
+    same key meanwhile wait for that task rather than start their own. The pass is not the
+    request's work: a request whose deadline comes first is answered 503 with `Retry-After`
+    (the pass of 100k exercises takes tens of seconds), and the pass goes on for the retry."""
 
     def __init__(self) -> None:
         self._facts: dict[BodyKey, dict[str, BodyFacts]] = {}
         self._stamps: dict[str, str] = {}
-        self._locks: dict[BodyKey, asyncio.Lock] = {}
+        self._tasks: dict[tuple[BodyKey, str], asyncio.Task[None]] = {}
         # For tests and the benchmark: how many hashing passes ran.
         self.passes = 0
 
     async def facts(
-        self, view: SnapshotView, media_type: str, coding: str | None
+        self,
+        view: SnapshotView,
+        media_type: str,
+        coding: str | None,
+        *,
+        measure_in: Callable[[], contextlib.AbstractAsyncContextManager[SnapshotView]],
+        wait_s: float,
     ) -> tuple[BodyFacts, BodyFacts]:
-        """The facts of the body as sent (in ``coding``) and of its identity form."""
+        """The facts of the body as sent (in ``coding``) and of its identity form; a pass in
+        a view ``measure_in`` opens computes them when they are not known."""
         key = (view.database, view.revision.stamp, view.cursor, media_type)
         if self._stamps.get(view.database) != view.revision.stamp:
             # A newer revision: the older one's bodies will not be asked for again here.
@@ -282,14 +302,44 @@ class BodyFactsCache:
         wanted = coding or IDENTITY
         known = self._facts.get(key, {})
         if wanted not in known or IDENTITY not in known:
-            lock = self._locks.setdefault(key, asyncio.Lock())
-            async with lock:
-                known = self._facts.setdefault(key, {})
-                if wanted not in known or IDENTITY not in known:
-                    known.update(await _measure(view, media_type, coding))
-                    self.passes += 1
-            self._locks.pop(key, None)
+            task = self._tasks.get((key, wanted))
+            if task is None:
+                task = asyncio.create_task(self._pass(key, media_type, coding, measure_in))
+                self._tasks[(key, wanted)] = task
+            try:
+                # Shielded: the request's deadline ends its wait, never the pass.
+                await asyncio.wait_for(asyncio.shield(task), max(wait_s, 0.0))
+            except TimeoutError:
+                raise SnapshotPreparingError(
+                    "The snapshot of this revision is still being prepared (its digest is "
+                    "computed once per revision); retry shortly.",
+                    headers={"Retry-After": str(PREPARING_RETRY_S)},
+                ) from None
+            known = self._facts.get(key, {})
+            if wanted not in known or IDENTITY not in known:
+                # The content changed while the pass ran: it measured a newer revision.
+                raise SnapshotPreparingError(
+                    "The knowledge base changed while this snapshot was prepared; retry.",
+                    headers={"Retry-After": "1"},
+                )
         return known[wanted], known[IDENTITY]
+
+    async def _pass(
+        self,
+        key: BodyKey,
+        media_type: str,
+        coding: str | None,
+        measure_in: Callable[[], contextlib.AbstractAsyncContextManager[SnapshotView]],
+    ) -> None:
+        try:
+            async with measure_in() as view:
+                found = await _measure(view, media_type, coding)
+                measured = (view.database, view.revision.stamp, view.cursor, media_type)
+            self.passes += 1
+            if measured == key and self._stamps.get(key[0]) == key[1]:
+                self._facts.setdefault(key, {}).update(found)
+        finally:
+            self._tasks.pop((key, coding or IDENTITY), None)
 
     def clear(self) -> None:
         self._facts.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,6 +51,10 @@ async def _write(engine: AsyncEngine, summary: str) -> None:
         await session.commit()
 
 
+def _measuring(engine: AsyncEngine) -> dict[str, Any]:
+    return {"measure_in": lambda: service.open_view(engine, service.revision_cursor), "wait_s": 60}
+
+
 async def _document(view: service.SnapshotView, media_type: str) -> bytes:
     return b"".join([chunk async for chunk in service.body(view, media_type, None)])
 
@@ -78,13 +83,36 @@ async def test_a_write_during_a_snapshot_is_not_in_it(engine: AsyncEngine, media
 
 async def test_the_digest_follows_the_revision(engine: AsyncEngine) -> None:
     async with service.open_view(engine, service.revision_cursor) as view:
-        before, _ = await service.body_facts.facts(view, JSON_MEDIA_TYPE, None)
+        before, _ = await service.body_facts.facts(
+            view, JSON_MEDIA_TYPE, None, **_measuring(engine)
+        )
         tag = service.etag_of(view, JSON_MEDIA_TYPE)
     await _write(engine, "A newer summary.")
     async with service.open_view(engine, service.revision_cursor) as view:
-        after, identity = await service.body_facts.facts(view, JSON_MEDIA_TYPE, None)
+        after, identity = await service.body_facts.facts(
+            view, JSON_MEDIA_TYPE, None, **_measuring(engine)
+        )
         assert after == identity
         assert service.etag_of(view, JSON_MEDIA_TYPE) != tag
         body = await _document(view, JSON_MEDIA_TYPE)
     assert after != before
     assert after.size == len(body)
+
+
+async def test_a_pass_longer_than_the_deadline_is_a_503_and_goes_on_for_the_retry(
+    engine: AsyncEngine,
+) -> None:
+    service.body_facts.clear()
+    async with service.open_view(engine, service.revision_cursor) as view:
+        with pytest.raises(service.SnapshotPreparingError) as refused:
+            await service.body_facts.facts(
+                view, NDJSON_MEDIA_TYPE, "gzip", **(_measuring(engine) | {"wait_s": 0.0})
+            )
+        assert refused.value.headers["Retry-After"] == str(service.PREPARING_RETRY_S)
+        # The pass was not cancelled with the request: a patient retry gets its result.
+        sent, identity = await service.body_facts.facts(
+            view, NDJSON_MEDIA_TYPE, "gzip", **_measuring(engine)
+        )
+        body = b"".join([c async for c in service.body(view, NDJSON_MEDIA_TYPE, "gzip")])
+    assert sent.size == len(body)
+    assert identity.size > sent.size
