@@ -707,7 +707,9 @@ async def exercises_training_muscle(
                 ),
             )
         )
-        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name))
+        # The slug breaks ties between exercises of one name, so the order (and the bulk
+        # snapshot's bytes, whose digest is computed once per revision) never varies.
+        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name), col(Exercise.slug))
     )
     found: dict[MuscleRole, dict[str, ExerciseRef]] = {
         MuscleRole.PRIMARY: {},
@@ -728,7 +730,9 @@ async def exercises_training_joint_action(
         select(Exercise.slug, Exercise.name)
         .join(ExerciseJointAction, col(ExerciseJointAction.exercise_id) == col(Exercise.id))
         .where(col(ExerciseJointAction.joint_action_id) == joint_action_id)
-        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name))
+        # The slug breaks ties between exercises of one name, so the order (and the bulk
+        # snapshot's bytes, whose digest is computed once per revision) never varies.
+        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name), col(Exercise.slug))
     )
     return [ExerciseRef(slug=s, name=n) for s, n in (await session.exec(statement)).all()]
 
