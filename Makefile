@@ -66,13 +66,14 @@ test-lowest: $(UV) ## Part of the suite against the lowest dependency versions p
 test-under-load: install ## The same suite while one CPU-bound process per core keeps the machine busy
 	$(BIN)/python -m tests.support.load $(MAKE) test
 
-bench: install ## Benchmarks: catalog reads, the rate limiter, the recommender, HTTP vs the floor with wrk, 1k vs 100k exercises (not CI)
+bench: install ## Benchmarks: catalog reads, the rate limiter, the recommender, HTTP vs the floor with wrk, 1k vs 100k exercises, snapshots (not CI)
 	$(BIN)/python scripts/bench_kb.py
 	$(BIN)/python scripts/bench_ratelimit.py
 	$(BIN)/python scripts/bench_recommender.py
 	$(BIN)/python scripts/bench_http.py
 	$(BIN)/python scripts/bench_logs.py
 	$(BIN)/python scripts/bench_scale.py
+	$(BIN)/python scripts/bench_snapshot.py
 
 simulate: install ## Every simulator archetype x 20 seeds x 16 weeks: invariant counts, SVGs in .sim/ (not CI)
 	$(BIN)/spotter simulate-all --seeds 20 --weeks 16 --out .sim

@@ -10,6 +10,7 @@ from app.anatomy.router import router as anatomy_router
 from app.api_keys.router import router as api_keys_router
 from app.apps.router import router as apps_router
 from app.exercises.router import router as exercises_router
+from app.exports.router import router as exports_router
 from app.kb_admin.router import router as kb_admin_router
 from app.oauth.grants_router import router as grants_router
 from app.ratelimit.dependency import enforce_rate_limit
@@ -53,6 +54,7 @@ for domain_router in (
     anatomy_router,
     tips_router,
     sources_router,
+    exports_router,
     search_router,
     recommendations_router,
     users_router,

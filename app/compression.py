@@ -67,8 +67,10 @@ _VARY: Final = b"Accept-Encoding"
 
 
 @functools.lru_cache(maxsize=256)
-def negotiate(accept_encoding: bytes) -> str | None:
+def negotiate(accept_encoding: bytes, codings: tuple[str, ...] = CODINGS) -> str | None:
     """The coding to answer a request with this ``Accept-Encoding`` in; None for identity.
+    ``codings`` are those the answer can be sent in, preferred first (the streamed catalog
+    snapshot encodes gzip only, ``app.exports``).
 
     Cached: clients send a handful of distinct values, and parsing one costs more than the
     rest of a stored answer's header handling."""
@@ -92,7 +94,7 @@ def negotiate(accept_encoding: bytes) -> str | None:
     # The heaviest coding, brotli first among equals (CODINGS' order); at the weight of
     # identity a coding still wins, being the smaller answer.
     weight, _, coding = max(
-        (weights.get(coding, anything or 0.0), -rank, coding) for rank, coding in enumerate(CODINGS)
+        (weights.get(coding, anything or 0.0), -rank, coding) for rank, coding in enumerate(codings)
     )
     return coding if weight > 0 and weight >= identity else None
 

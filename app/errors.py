@@ -138,6 +138,13 @@ class ConflictError(AppError):
     slug = "conflict"
 
 
+class NotAcceptableError(AppError):
+    """No representation the operation has is one the request's ``Accept`` allows."""
+
+    status = 406
+    slug = "not-acceptable"
+
+
 class PreconditionFailedError(AppError):
     status = 412
     slug = "precondition-failed"
@@ -602,6 +609,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing or invalid credentials.",
         403: "The credentials do not allow this.",
         404: "No such resource.",
+        406: "None of the media types `Accept` allows is one this operation answers in.",
         409: "The request conflicts with the current state.",
         412: "The resource changed since the given ETag.",
         413: "The request body is too large.",

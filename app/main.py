@@ -109,6 +109,11 @@ TAGS = [
     {"name": "guidance", "description": "Tips, benefits, strategies by level, and routines."},
     {"name": "sources", "description": "The works the content and the recommender's reasons cite."},
     {"name": "search", "description": "One search box over the whole knowledge base."},
+    {
+        "name": "exports",
+        "description": "The whole knowledge base in one download, for apps that cache it or "
+        "ship it offline.",
+    },
     {"name": "recommendations", "description": "What to do next session, and why."},
     {"name": "accounts", "description": "Registration, sign-in and tokens."},
     {"name": "api-keys", "description": "Keys that third-party apps use to act for a lifter."},

@@ -90,6 +90,57 @@ CODING_HEADERS: dict[str, dict[str, Any]] = {
     **VARY_HEADER,
 }
 
+# The catalog snapshot's own (app/exports): it streams, so it encodes gzip itself and says
+# what its body is before sending it. Keyed by component name: two of them describe a header
+# the shared components describe otherwise.
+SNAPSHOT_HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ReprDigest": (
+        "Repr-Digest",
+        {
+            "description": "SHA-256 of the body as sent (after `Content-Encoding`), as RFC 9530 "
+            "writes it: `sha-256=:<base64>:`. Sent before the body, with its `Content-Length`.",
+            "schema": {
+                "type": "string",
+                "examples": ["sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:"],
+            },
+        },
+    ),
+    "XContentSHA256": (
+        "X-Content-SHA256",
+        {
+            "description": "SHA-256 of the decoded document, in hex: the same with or without "
+            "gzip, for clients whose HTTP library decodes the body before they see it.",
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+    ),
+    "SnapshotContentEncoding": (
+        "Content-Encoding",
+        {
+            "description": "`gzip` when the request's `Accept-Encoding` allows it (the snapshot "
+            "is encoded as it streams, in gzip only); its `ETag` then ends in `-gzip`, and "
+            "either form of the tag revalidates.",
+            "schema": {"type": "string", "enum": ["gzip"]},
+        },
+    ),
+    "SnapshotVary": (
+        "Vary",
+        {
+            "description": "`Accept, Accept-Encoding`: the media type and the coding both "
+            "change the bytes.",
+            "schema": {"type": "string", "examples": ["Accept, Accept-Encoding"]},
+        },
+    ),
+}
+
+
+def snapshot_header_refs() -> dict[str, dict[str, str]]:
+    """The snapshot's 200 headers, by header name, as references to their components."""
+    return {
+        header: {"$ref": f"#/components/headers/{component}"}
+        for component, (header, _) in SNAPSHOT_HEADERS.items()
+    }
+
+
 ALL_HEADERS = {**RATE_LIMIT_HEADERS, **CONDITIONAL_HEADERS, **LINK_HEADER, **CODING_HEADERS}
 
 
@@ -100,7 +151,11 @@ def header_refs(names: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def document_response_headers(schema: dict[str, Any]) -> None:
     """Add the middleware-set headers to the responses of the operations that send them."""
-    schema.setdefault("components", {})["headers"] = {**ALL_HEADERS, NO_STORE_NAME: NO_STORE}
+    schema.setdefault("components", {})["headers"] = {
+        **ALL_HEADERS,
+        NO_STORE_NAME: NO_STORE,
+        **{component: header for component, (_, header) in SNAPSHOT_HEADERS.items()},
+    }
     schemas = schema["components"].get("schemas", {})
     for path, path_item in schema.get("paths", {}).items():
         if not path.startswith("/v1"):

@@ -168,9 +168,10 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def worker_rss_mb(pid: int) -> list[float]:
-    """VmRSS of each uvicorn worker (children of the server running the app), in MB."""
-    sizes: list[float] = []
+def worker_memory_kb(pid: int, field: str = "VmRSS") -> dict[int, int]:
+    """``field`` of /proc/<worker>/status (VmRSS, or the peak VmHWM) of each uvicorn worker
+    (children of the server running the app), in kB, by worker pid."""
+    found: dict[int, int] = {}
     for child in _children(pid):
         try:
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
@@ -179,10 +180,15 @@ def worker_rss_mb(pid: int) -> list[float]:
             continue
         if b"resource_tracker" in cmdline:
             continue
-        sizes.extend(
-            int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")
-        )
-    return sorted(sizes)
+        for line in status.splitlines():
+            if line.startswith(f"{field}:"):
+                found[child] = int(line.split()[1])
+    return found
+
+
+def worker_rss_mb(pid: int) -> list[float]:
+    """VmRSS of each uvicorn worker, in MB."""
+    return sorted(kb / 1024 for kb in worker_memory_kb(pid).values())
 
 
 async def _measure(base: str, path: str, n: int) -> list[float]:

@@ -12,7 +12,8 @@ sessions, recommendations, and an administrator's edits. Each 2xx JSON answer is
 ``app/openapi_examples/<operationId>.<status>.json``, after three deterministic rewrites:
 
 * every list is cut to its first two items (pages are asked for two items, so their totals
-  and cursors still read true), except in the editable forms `PUT` takes;
+  and cursors still read true), except in the editable forms `PUT` takes and in the catalog
+  snapshot, cut to one;
 * clock readings become the same instants relative to 2026-03-06T09:00:00Z, to the hour (the
   day the request examples' lifter trains), and JWT claims with them;
 * secrets (tokens, API keys) become fixed stand-ins of the same form.
@@ -51,6 +52,10 @@ from app.users.service import find_by_email, make_admin
 KEEP = 2
 # The editable forms are what `PUT` takes: kept whole, so that they can be sent back as they are.
 WHOLE = tuple(f"get_{kind}_for_editing." for kind in ("exercise", "muscle", "joint_action", "tip"))
+# The whole-catalog snapshot shows one item of each kind (and one entry of each of their
+# lists): every item is shown in full by its own operation's example, and ten kinds of two
+# items each made an example seven times the size of any other.
+SNAPSHOT = "get_catalog_snapshot."
 # "Now" in the examples: two days after the request examples' session of 2026-03-04.
 EPOCH = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 TODAY = "2026-03-06"
@@ -99,11 +104,11 @@ def _session(day: str, row: float, deadlift: float) -> dict[str, Any]:
 # --------------------------------------------------------------------------- masking
 
 
-def _trimmed(value: Any) -> Any:
+def _trimmed(value: Any, keep: int = KEEP) -> Any:
     if isinstance(value, list):
-        return [_trimmed(v) for v in value[:KEEP]]
+        return [_trimmed(v, keep) for v in value[:keep]]
     if isinstance(value, dict):
-        return {k: _trimmed(v) for k, v in value.items()}
+        return {k: _trimmed(v, keep) for k, v in value.items()}
     return value
 
 
@@ -210,7 +215,11 @@ class Recorder:
     def masked(self) -> dict[str, Any]:
         """The examples with the masks applied and lists cut, by name."""
         return {
-            name: self.masks.apply(body if name.startswith(WHOLE) else _trimmed(body))
+            name: self.masks.apply(
+                body
+                if name.startswith(WHOLE)
+                else _trimmed(body, 1 if name.startswith(SNAPSHOT) else KEEP)
+            )
             for name, body in sorted(self.examples.items())
         }
 
@@ -245,6 +254,8 @@ async def _catalog(api: Recorder) -> None:
     await api.call("list_routines", "GET", "/v1/routines", params={"level": "beginner"})
     sources = await api.call("list_sources", "GET", "/v1/sources")
     await api.call("get_source", "GET", f"/v1/sources/{sources.json()[0]['slug']}")
+    # The whole catalog: its lists are cut to two items like every other example's.
+    await api.call("get_catalog_snapshot", "GET", "/v1/exports/catalog")
     await api.call("search_knowledge_base", "GET", "/v1/search", params={"q": "row", **page})
     await api.call(
         "recommend_next_session",

@@ -125,6 +125,9 @@ MANAGED_HEADERS = {
     "ratelimit-policy",
     "content-encoding",
     "vary",
+    # The catalog snapshot's digests (app/exports).
+    "repr-digest",
+    "x-content-sha256",
 }
 # Documented on every 200 with a body, sent only by those of 1 KB or more (app/compression.py).
 WHEN_LARGE = {"content-encoding", "vary"}

@@ -1,5 +1,6 @@
-"""Anatomy endpoints. Detail routes also list exercises, via the exercises service: the
-router composes domains so that anatomy's own service never depends on exercises."""
+"""Anatomy endpoints. Detail routes also list exercises, so the exercises service composes
+them (``muscle_detail``, ``joint_action_detail``): anatomy's own service never depends on
+exercises."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from fastapi import APIRouter, Query
 
 from app.anatomy import service
 from app.anatomy.schemas import (
-    ExercisesByRole,
     JointActionDetail,
     JointActionSummary,
     MuscleDetail,
@@ -18,8 +18,7 @@ from app.anatomy.schemas import (
 from app.content.schema import BodyView, Joint, MuscleGroup
 from app.db.session import SessionDep
 from app.errors import problem_responses
-from app.exercises.schemas import MuscleRole
-from app.exercises.service import exercises_training_joint_action, exercises_training_muscle
+from app.exercises.service import joint_action_detail, muscle_detail
 from app.knowledge.http import NOT_MODIFIED_RESPONSE, ConditionalGet, SlugPath
 from app.knowledge.representations import CachingRoute
 
@@ -59,13 +58,7 @@ async def list_muscles(
 async def get_muscle(slug: SlugPath, session: SessionDep) -> MuscleDetail:
     """A muscle with its functions (the joint actions it performs and its role in each), its
     parts, and the exercises that train it as a primary or secondary mover."""
-    muscle = await service.get_muscle(session, slug)
-    by_role = await exercises_training_muscle(session, muscle.id)
-    return muscle.detail(
-        ExercisesByRole(
-            primary=by_role[MuscleRole.PRIMARY], secondary=by_role[MuscleRole.SECONDARY]
-        )
-    )
+    return await muscle_detail(session, slug)
 
 
 @router.get(
@@ -95,5 +88,4 @@ async def list_joint_actions(
 async def get_joint_action(slug: SlugPath, session: SessionDep) -> JointActionDetail:
     """A joint action with the muscles that perform it (prime movers first) and the exercises
     that train it."""
-    action = await service.get_joint_action(session, slug)
-    return action.detail(await exercises_training_joint_action(session, action.id))
+    return await joint_action_detail(session, slug)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.anatomy import service as anatomy_service
 from app.anatomy.models import JointAction, Muscle
+from app.anatomy.schemas import ExercisesByRole, JointActionDetail, MuscleDetail
 from app.db.arrays import contained_by, overlaps
 from app.db.session import run_sql, run_statement
 from app.errors import InvalidInputError, InvalidParam, NotFoundError
@@ -439,16 +441,51 @@ _DETAIL_SQL = (
             ),
         )
     )
-    + " AS ref_names FROM exercise WHERE exercise.slug = :slug"
+    + " AS ref_names FROM exercise"
 )
 
 
 async def get_exercise_detail(session: AsyncSession, slug: str) -> ExerciseDetail:
     """Everything about one exercise, with its muscles, joint actions, links, tips and sources,
     read in one statement."""
-    row = (await run_sql(session, _DETAIL_SQL, slug=slug)).one_or_none()
+    row = (
+        await run_sql(session, _DETAIL_SQL + " WHERE exercise.slug = :slug", slug=slug)
+    ).one_or_none()
     if row is None:
         raise NotFoundError(f"No exercise has the slug '{slug}'.")
+    return _detail(row)
+
+
+async def stream_exercise_details(
+    session: AsyncSession, *, batch_size: int
+) -> AsyncIterator[list[ExerciseDetail]]:
+    """Every exercise's detail, by slug, ``batch_size`` at a time: the bulk snapshot
+    (``app.exports``) holds one batch in memory, never the catalog.
+
+    The same statement and the same row-to-model code as ``get_exercise_detail``, so an item
+    of the snapshot is what the detail endpoint answers for it. Each batch is a statement of
+    its own that starts after the previous batch's last slug and walks the slug index: a single
+    server-side cursor was planned for the whole result (sorted, every row's embedded lists
+    computed before the first came back), which at 100k exercises outlasted the statement
+    timeout. In the snapshot's ``REPEATABLE READ`` transaction the batches see one state."""
+    after = ""
+    while True:
+        rows = list(
+            await run_sql(
+                session,
+                _DETAIL_SQL + " WHERE exercise.slug > :after ORDER BY exercise.slug LIMIT :size",
+                after=after,
+                size=batch_size,
+            )
+        )
+        if not rows:
+            return
+        yield [_detail(row) for row in rows]
+        after = rows[-1].slug
+
+
+def _detail(row: Any) -> ExerciseDetail:
+    """The detail of an exercise from a row of ``_DETAIL_SQL``."""
     document = row.document
     summary = _summary(row)
 
@@ -670,7 +707,9 @@ async def exercises_training_muscle(
                 ),
             )
         )
-        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name))
+        # The slug breaks ties between exercises of one name, so the order (and the bulk
+        # snapshot's bytes, whose digest is computed once per revision) never varies.
+        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name), col(Exercise.slug))
     )
     found: dict[MuscleRole, dict[str, ExerciseRef]] = {
         MuscleRole.PRIMARY: {},
@@ -691,9 +730,29 @@ async def exercises_training_joint_action(
         select(Exercise.slug, Exercise.name)
         .join(ExerciseJointAction, col(ExerciseJointAction.exercise_id) == col(Exercise.id))
         .where(col(ExerciseJointAction.joint_action_id) == joint_action_id)
-        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name))
+        # The slug breaks ties between exercises of one name, so the order (and the bulk
+        # snapshot's bytes, whose digest is computed once per revision) never varies.
+        .order_by(col(Exercise.top_pick_rank).nulls_last(), col(Exercise.name), col(Exercise.slug))
     )
     return [ExerciseRef(slug=s, name=n) for s, n in (await session.exec(statement)).all()]
+
+
+async def muscle_detail(session: AsyncSession, slug: str) -> MuscleDetail:
+    """What ``GET /v1/muscles/{slug}`` answers (the bulk snapshot too): anatomy reads the
+    muscle, this module the exercises that train it."""
+    muscle = await anatomy_service.get_muscle(session, slug)
+    by_role = await exercises_training_muscle(session, muscle.id)
+    return muscle.detail(
+        ExercisesByRole(
+            primary=by_role[MuscleRole.PRIMARY], secondary=by_role[MuscleRole.SECONDARY]
+        )
+    )
+
+
+async def joint_action_detail(session: AsyncSession, slug: str) -> JointActionDetail:
+    """What ``GET /v1/joint-actions/{slug}`` answers (the bulk snapshot too)."""
+    action = await anatomy_service.get_joint_action(session, slug)
+    return action.detail(await exercises_training_joint_action(session, action.id))
 
 
 async def list_equipment(session: AsyncSession) -> list[EquipmentPublic]:

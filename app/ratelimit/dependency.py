@@ -39,8 +39,11 @@ from app.users.emails import normalise_email
 DECISIONS_STATE_KEY = "rate_limit_decisions"
 # Tags of the public knowledge-base reads, which have their own quotas (anonymous, and keys
 # with kb:read). Every catalog route whose answers are stored (CachingRoute) carries one, so
-# an answer sent before routing is counted as the route would count it.
-KNOWLEDGE_BASE_TAGS = frozenset({"exercises", "anatomy", "guidance", "search", "sources"})
+# an answer sent before routing is counted as the route would count it. The bulk snapshot
+# ("exports") is one such read too: README, "Catalog snapshots", says why it costs one hit.
+KNOWLEDGE_BASE_TAGS = frozenset(
+    {"exercises", "anatomy", "guidance", "search", "sources", "exports"}
+)
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 

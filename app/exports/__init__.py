@@ -1,0 +1,1 @@
+"""The bulk catalog snapshot: the whole public knowledge base in one streamed answer."""
